@@ -1,0 +1,93 @@
+// Package httpserver serves the core over plain net/http: local mode, a
+// container, or an SCF web function. [Handler] is the one entry point.
+package httpserver
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"httpkafka/internal/core"
+)
+
+// Handler answers every request with the core's envelope, whatever the path.
+func Handler(svc *core.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := &core.Request{
+			Method:   r.Method,
+			Host:     r.Host,
+			Path:     r.URL.Path,
+			RawQuery: r.URL.RawQuery,
+			Header:   r.Header,
+			SourceIP: remoteIP(r.RemoteAddr),
+			Received: time.Now(),
+		}
+		limit := svc.MaxRequestBytes()
+		body, err := readBody(r, limit)
+		var resp *core.Response
+		switch {
+		case errors.Is(err, errTooLarge):
+			size := "more than " + strconv.Itoa(limit)
+			if r.ContentLength > 0 {
+				size = strconv.FormatInt(r.ContentLength, 10)
+			}
+			resp = svc.Fail(r.Context(), req, core.Errorf(core.CodeRequestSizeLimitExceeded, "request body is %s bytes, limit %d", size, limit))
+		case err != nil:
+			return // the connection broke mid-body: there is no one to answer
+		default:
+			req.Body = body
+			resp = svc.Handle(r.Context(), req)
+		}
+		write(w, resp)
+	})
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// readBody reads the body into one buffer sized from Content-Length when
+// the client sent one, and stops one byte past limit.
+func readBody(r *http.Request, limit int) ([]byte, error) {
+	if r.ContentLength > int64(limit) {
+		return nil, errTooLarge
+	}
+	size := 512
+	if r.ContentLength >= 0 {
+		size = int(r.ContentLength) + 1 // +1 lets Read report EOF without growing
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > limit {
+			return nil, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+func write(w http.ResponseWriter, resp *core.Response) {
+	h := w.Header()
+	h.Set("Content-Type", resp.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	w.WriteHeader(resp.StatusCode)
+	w.Write(resp.Body)
+}
+
+func remoteIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}

@@ -1,0 +1,156 @@
+// Command http serves httpkafka's SendMessage endpoint as a plain HTTP
+// server: local mode on a laptop, a container, or an SCF web function.
+//
+// With KAFKA_BROKERS set it produces to that cluster. Without it, it starts
+// an in-process Kafka (franz-go's kfake, 3 brokers, in memory) and, when no
+// access points are configured, serves datahub-local -> topic local.
+//
+//	go run ./functions/http            # 127.0.0.1:9000, embedded Kafka
+//	go run ./functions/http -addr :9000
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"httpkafka/adapters/httpserver"
+	"httpkafka/internal/app"
+	"httpkafka/internal/config"
+)
+
+// Local mode's defaults when nothing is configured.
+const (
+	localAccessPoint = "datahub-local"
+	localTopic       = "local"
+	localPartitions  = 4
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
+	helpEnv := flag.Bool("help-env", false, "print the environment variables and exit")
+	flag.Parse()
+	if *helpEnv {
+		fmt.Print(config.Usage())
+		return
+	}
+	if err := run(*addr); err != nil {
+		fmt.Fprintln(os.Stderr, "httpkafka:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr string) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	var cluster *kfake.Cluster
+	if len(cfg.KafkaBrokers) == 0 {
+		if cluster, err = startEmbeddedKafka(cfg); err != nil {
+			return err
+		}
+		defer cluster.Close()
+	}
+	mode := app.Deployed
+	if cluster != nil {
+		mode = app.Local
+	}
+	a, err := app.New(cfg, log, mode)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           httpserver.Handler(a.Service),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.RequestTimeout + 30*time.Second, // a slow client may send up to 6 MiB
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	printBanner(os.Stdout, ln.Addr().String(), cfg, cluster != nil)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	// Drain: stop accepting, let in-flight requests finish (each is bounded
+	// by the request timeout), then flush and close the producer.
+	log.Info("shutting down")
+	drain, cancel := context.WithTimeout(context.Background(), cfg.RequestTimeout+5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(drain); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown", "err", err)
+	}
+	if err := a.Producer.Close(drain); err != nil {
+		log.Warn("flush", "err", err)
+	}
+	return nil
+}
+
+// startEmbeddedKafka starts kfake for local mode and points cfg at it,
+// with datahub-local -> local when no access points are configured.
+func startEmbeddedKafka(cfg *config.Config) (*kfake.Cluster, error) {
+	if len(cfg.AccessPoints) == 0 {
+		cfg.AccessPoints = config.AccessPoints{localAccessPoint: localTopic}
+	}
+	var topics []string
+	for _, topic := range cfg.AccessPoints {
+		if !slices.Contains(topics, topic) {
+			topics = append(topics, topic)
+		}
+	}
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(localPartitions, topics...))
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka: %w", err)
+	}
+	cfg.KafkaBrokers = cluster.ListenAddrs()
+	return cluster, nil
+}
+
+func printBanner(w *os.File, addr string, cfg *config.Config, embedded bool) {
+	if embedded {
+		fmt.Fprintf(w, "httpkafka: embedded Kafka (in memory, 3 brokers) at %s\n", strings.Join(cfg.KafkaBrokers, ","))
+	} else {
+		fmt.Fprintf(w, "httpkafka: Kafka at %s\n", strings.Join(cfg.KafkaBrokers, ","))
+	}
+	fmt.Fprintf(w, "httpkafka: SendMessage endpoint http://%s/\n", addr)
+	ids := make([]string, 0, len(cfg.AccessPoints))
+	for id := range cfg.AccessPoints {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		state := ""
+		if slices.Contains(cfg.Suspended, id) {
+			state = " (suspended)"
+		}
+		fmt.Fprintf(w, "httpkafka: access point %s -> topic %s%s\n", id, cfg.AccessPoints[id], state)
+	}
+	if len(ids) > 0 {
+		fmt.Fprintf(w, "try:\n  curl -s http://%s/ -H 'Content-Type: application/json' -H 'X-TC-Action: SendMessage' -H 'X-TC-Version: 2019-08-19' -d '{\"DataHubId\":\"%s\",\"Message\":[{\"Body\":\"hello\",\"Key\":\"user-1\"}]}'\n", addr, ids[0])
+	}
+}

@@ -1,0 +1,129 @@
+// Package config is httpkafka's configuration: one struct read from the
+// environment with envconfig. Every variable, its default and its meaning
+// are in the struct tags; README.md lists them and a test keeps the two in
+// step. Only the function mains call Load.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Config is every setting httpkafka reads. The envconfig tags name each
+// variable; desc is what `-help-env` and README.md say about it.
+type Config struct {
+	KafkaBrokers       []string      `envconfig:"KAFKA_BROKERS" desc:"comma-separated Kafka bootstrap brokers (host:port); empty in local mode starts an embedded Kafka"`
+	KafkaClientID      string        `envconfig:"KAFKA_CLIENT_ID" default:"httpkafka" desc:"client id the producer gives Kafka"`
+	KafkaSASLMechanism string        `envconfig:"KAFKA_SASL_MECHANISM" desc:"PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; empty for no SASL"`
+	KafkaSASLUser      string        `envconfig:"KAFKA_SASL_USER" desc:"SASL user name (for CKafka: instanceId#user)"`
+	KafkaSASLPassword  string        `envconfig:"KAFKA_SASL_PASSWORD" desc:"SASL password"`
+	KafkaTLS           bool          `envconfig:"KAFKA_TLS" default:"false" desc:"connect to the brokers over TLS"`
+	KafkaDelivery      time.Duration `envconfig:"KAFKA_DELIVERY_TIMEOUT" default:"8s" desc:"how long a message may wait to be written before it fails; must be below DATAHUB_REQUEST_TIMEOUT"`
+	KafkaProduce       time.Duration `envconfig:"KAFKA_PRODUCE_TIMEOUT" default:"5s" desc:"how long a broker may take to answer one produce request before it is retried"`
+
+	AccessPoints    AccessPoints  `envconfig:"DATAHUB_ACCESS_POINTS" desc:"access points and their topics: datahub-abc=topicDev,datahub-def=topicProd"`
+	Suspended       []string      `envconfig:"DATAHUB_SUSPENDED" desc:"comma-separated access point ids whose task is paused (they answer FailedOperation)"`
+	MaxMessages     int           `envconfig:"DATAHUB_MAX_MESSAGES" default:"500" desc:"most messages in one request"`
+	MaxMessageBytes int           `envconfig:"DATAHUB_MAX_MESSAGE_BYTES" default:"1048576" desc:"largest message, Body plus Key, in bytes"`
+	MaxRequestBytes int           `envconfig:"DATAHUB_MAX_REQUEST_BYTES" default:"6291456" desc:"largest request body in bytes (6 MiB, the synchronous-invocation limit)"`
+	RequestTimeout  time.Duration `envconfig:"DATAHUB_REQUEST_TIMEOUT" default:"10s" desc:"longest time from receiving a request to answering it"`
+
+	LogLevel slog.Level `envconfig:"LOG_LEVEL" default:"INFO" desc:"DEBUG, INFO, WARN or ERROR"`
+}
+
+// AccessPoints maps access point ids to topics. It reads the
+// id=topic,id=topic form of DATAHUB_ACCESS_POINTS.
+type AccessPoints map[string]string
+
+// Decode implements envconfig.Decoder.
+func (a *AccessPoints) Decode(value string) error {
+	m := AccessPoints{}
+	for _, pair := range strings.Split(value, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		id, topic, ok := strings.Cut(pair, "=")
+		id, topic = strings.TrimSpace(id), strings.TrimSpace(topic)
+		if !ok || id == "" || topic == "" {
+			return fmt.Errorf("%q is not id=topic", pair)
+		}
+		if _, dup := m[id]; dup {
+			return fmt.Errorf("access point %s is listed twice", id)
+		}
+		m[id] = topic
+	}
+	*a = m
+	return nil
+}
+
+var (
+	validID    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	validTopic = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+)
+
+// Load reads the configuration from the environment and checks it. Its
+// error is one line that names the variable at fault.
+func Load() (*Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("config: %s=%q is not a valid %s: %v", pe.KeyName, pe.Value, pe.TypeName, pe.Err)
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return &c, nil
+}
+
+func (c *Config) check() error {
+	for id, topic := range c.AccessPoints {
+		if !validID.MatchString(id) {
+			return fmt.Errorf("DATAHUB_ACCESS_POINTS: access point id %q may hold only letters, digits, '.', '_' and '-'", id)
+		}
+		if !validTopic.MatchString(topic) || topic == "." || topic == ".." {
+			return fmt.Errorf("DATAHUB_ACCESS_POINTS: %q is not a valid Kafka topic name (for %s)", topic, id)
+		}
+	}
+	for _, id := range c.Suspended {
+		if _, ok := c.AccessPoints[id]; !ok {
+			return fmt.Errorf("DATAHUB_SUSPENDED: %s is not in DATAHUB_ACCESS_POINTS", id)
+		}
+	}
+	switch c.KafkaSASLMechanism {
+	case "", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+	default:
+		return fmt.Errorf("KAFKA_SASL_MECHANISM: %q is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.KafkaSASLMechanism)
+	}
+	switch {
+	case c.MaxMessages < 1:
+		return fmt.Errorf("DATAHUB_MAX_MESSAGES: %d, want at least 1", c.MaxMessages)
+	case c.MaxMessageBytes < 1:
+		return fmt.Errorf("DATAHUB_MAX_MESSAGE_BYTES: %d, want at least 1", c.MaxMessageBytes)
+	case c.MaxRequestBytes < 1:
+		return fmt.Errorf("DATAHUB_MAX_REQUEST_BYTES: %d, want at least 1", c.MaxRequestBytes)
+	case c.RequestTimeout <= 0:
+		return fmt.Errorf("DATAHUB_REQUEST_TIMEOUT: %s, want more than 0", c.RequestTimeout)
+	case c.KafkaDelivery <= 0 || c.KafkaDelivery >= c.RequestTimeout:
+		return fmt.Errorf("KAFKA_DELIVERY_TIMEOUT: %s, want more than 0 and less than DATAHUB_REQUEST_TIMEOUT (%s)", c.KafkaDelivery, c.RequestTimeout)
+	case c.KafkaProduce <= 0:
+		return fmt.Errorf("KAFKA_PRODUCE_TIMEOUT: %s, want more than 0", c.KafkaProduce)
+	}
+	return nil
+}
+
+// Usage writes the variables, their defaults and descriptions (envconfig's table).
+func Usage() string {
+	var b strings.Builder
+	envconfig.Usagef("", &Config{}, &b, envconfig.DefaultTableFormat)
+	return b.String()
+}

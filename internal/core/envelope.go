@@ -1,0 +1,87 @@
+package core
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+const contentTypeJSON = "application/json"
+
+// successEnvelope renders {"Response":{"MessageId":[...],"RequestId":"..."}}.
+// Each MessageId is datahubId:topic:partition:offset:receivedMs:sentMs; it is
+// built by appending, since this runs for every message of every request.
+func successEnvelope(idPrefix []byte, received time.Time, placements []Placement, requestID string) []byte {
+	recv := received.UnixMilli()
+	buf := make([]byte, 0, 64+len(requestID)+len(placements)*(len(idPrefix)+48))
+	buf = append(buf, `{"Response":{"MessageId":[`...)
+	for i, p := range placements {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '"')
+		buf = append(buf, idPrefix...)
+		buf = strconv.AppendInt(buf, int64(p.Partition), 10)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, p.Offset, 10)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, recv, 10)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, p.Timestamp.UnixMilli(), 10)
+		buf = append(buf, '"')
+	}
+	buf = append(buf, `],"RequestId":"`...)
+	buf = appendJSONStringBody(buf, requestID)
+	return append(buf, `"}}`...)
+}
+
+type errorBody struct {
+	Response struct {
+		Error struct {
+			Code    string
+			Message string
+		}
+		RequestId string
+	}
+}
+
+// errorEnvelope renders {"Response":{"Error":{"Code":..,"Message":..},"RequestId":..}}.
+func errorEnvelope(e *Error, requestID string) []byte {
+	var b errorBody
+	b.Response.Error.Code = e.Code
+	b.Response.Error.Message = e.Message
+	b.Response.RequestId = requestID
+	out, err := json.Marshal(b)
+	if err != nil { // strings always marshal
+		panic(err)
+	}
+	return out
+}
+
+// appendJSONStringBody appends s as the inside of a JSON string literal.
+func appendJSONStringBody(buf []byte, s string) []byte {
+	quoted, _ := json.Marshal(s) // a string always marshals
+	return append(buf, quoted[1:len(quoted)-1]...)
+}
+
+// newUUID returns a random (version 4) UUID for requests that arrive
+// without a gateway request id.
+func newUUID() string {
+	var u [16]byte
+	rand.Read(u[:]) // never fails (crypto/rand)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], u[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], u[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], u[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], u[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], u[10:])
+	return string(out[:])
+}

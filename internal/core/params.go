@@ -1,0 +1,253 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Message is one message of a SendMessage call, ready for Kafka.
+type Message struct {
+	Key   []byte // nil when the request's Key is missing, null or empty
+	Value []byte // the message Body
+}
+
+// call is a decoded SendMessage request.
+type call struct {
+	Action, Version string
+	DataHubID       string
+	hasDataHubID    bool
+	Messages        []Message
+	hasMessages     bool
+	missingBody     int // index of the first message without a Body, or -1
+}
+
+// jsonParams is the TC3 JSON body. Field names match case-insensitively,
+// as encoding/json does.
+type jsonParams struct {
+	DataHubId *string
+	Message   []jsonMessage
+}
+
+type jsonMessage struct {
+	Body text
+	Key  text
+}
+
+// text is a JSON string kept as bytes. encoding/json would read a []byte
+// field as base64, so the message fields need their own decoder; set tells
+// a missing or null member from an empty string.
+type text struct {
+	b   []byte
+	set bool
+}
+
+// UnmarshalJSON copies a string without escapes straight from the input
+// (one allocation) and leaves anything else to encoding/json.
+func (t *text) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	if n := len(data); n >= 2 && data[0] == '"' && bytes.IndexByte(data, '\\') < 0 && utf8.Valid(data) {
+		t.b, t.set = append([]byte(nil), data[1:n-1]...), true
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	t.b, t.set = []byte(s), true
+	return nil
+}
+
+// decodeJSON reads a TC3 JSON body. It decodes the body once; only when
+// that fails does it look again to say what is wrong and where.
+func decodeJSON(body []byte, c *call) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var p jsonParams
+	err := dec.Decode(&p)
+	if err == nil && dec.More() {
+		err = errors.New("data after the JSON object")
+	}
+	if err != nil {
+		return explainJSON(body, err)
+	}
+	if p.DataHubId != nil {
+		c.DataHubID, c.hasDataHubID = *p.DataHubId, true
+	}
+	c.hasMessages = p.Message != nil
+	c.Messages = make([]Message, len(p.Message))
+	for i := range p.Message {
+		m := &p.Message[i]
+		if !m.Body.set && c.missingBody < 0 {
+			c.missingBody = i
+		}
+		c.Messages[i] = Message{Key: nonEmpty(m.Key.b), Value: m.Body.b}
+	}
+	return nil
+}
+
+func nonEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// explainJSON turns a failed decode into an error that names the field.
+func explainJSON(body []byte, decodeErr error) *Error {
+	var syntax *json.SyntaxError
+	if errors.As(decodeErr, &syntax) || !json.Valid(body) {
+		if syntax != nil {
+			return Errorf(CodeInvalidParameter, "request body is not valid JSON: %s at byte %d", syntax.Error(), syntax.Offset)
+		}
+		return Errorf(CodeInvalidParameter, "request body is not valid JSON: %v", decodeErr)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return Errorf(CodeInvalidParameter, "request body must be a JSON object, got %s", jsonKind(bytes.TrimSpace(body)))
+	}
+	for _, name := range sortedKeys(top) {
+		raw := top[name]
+		switch {
+		case strings.EqualFold(name, "DataHubId"):
+			if k := jsonKind(raw); k != "string" && k != "null" {
+				return Errorf(CodeInvalidParameter, "DataHubId must be a string, got %s", k)
+			}
+		case strings.EqualFold(name, "Message"):
+			if err := explainMessages(raw); err != nil {
+				return err
+			}
+		default:
+			return Errorf(CodeUnknownParameter, "unknown parameter %s", name)
+		}
+	}
+	// Valid, but not what we decode: report what encoding/json said.
+	return Errorf(CodeInvalidParameter, "request body: %v", decodeErr)
+}
+
+func explainMessages(raw json.RawMessage) *Error {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return Errorf(CodeInvalidParameter, "Message must be an array of {Body, Key} objects, got %s", jsonKind(raw))
+	}
+	for i, item := range list {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(item, &fields); err != nil {
+			return Errorf(CodeInvalidParameter, "Message[%d] must be an object with Body and Key, got %s", i, jsonKind(item))
+		}
+		for _, name := range sortedKeys(fields) {
+			if !strings.EqualFold(name, "Body") && !strings.EqualFold(name, "Key") {
+				return Errorf(CodeUnknownParameter, "unknown parameter Message[%d].%s", i, name)
+			}
+			if k := jsonKind(fields[name]); k != "string" && k != "null" {
+				return Errorf(CodeInvalidParameter, "Message[%d].%s must be a string, got %s", i, name, k)
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// jsonKind names the JSON type of a valid value.
+func jsonKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+// commonFormParams are the TencentCloud common parameters that may stand
+// beside the business parameters in a form body or query (legacy signing,
+// GET requests).
+var commonFormParams = map[string]bool{
+	"Action": true, "Version": true, "Region": true, "Timestamp": true, "Nonce": true,
+	"RequestClient": true, "Language": true, "SecretId": true, "SignatureMethod": true,
+	"Signature": true, "Token": true,
+}
+
+// decodeForm reads parameters flattened the TencentCloud way, as a form body
+// or a query: DataHubId, Message.0.Body, Message.0.Key, Message.1.Body, ...
+// maxMessages bounds the list before it is allocated.
+func decodeForm(raw string, maxMessages int, c *call) error {
+	values, err := url.ParseQuery(raw)
+	if err != nil {
+		return Errorf(CodeInvalidParameter, "parameters are not valid form encoding: %v", err)
+	}
+	maxIndex := -1
+	bodies := map[int][]byte{}
+	keys := map[int][]byte{}
+	for name, vs := range values {
+		v := vs[0]
+		switch {
+		case name == "Action" && c.Action == "": // X-TC-Action, when sent, wins
+			c.Action = v
+		case name == "Version" && c.Version == "":
+			c.Version = v
+		case commonFormParams[name]:
+		case name == "DataHubId":
+			c.DataHubID, c.hasDataHubID = v, true
+		case strings.HasPrefix(name, "Message."):
+			idx, field, ok := strings.Cut(strings.TrimPrefix(name, "Message."), ".")
+			i, err := strconv.Atoi(idx)
+			if !ok || err != nil || i < 0 || (field != "Body" && field != "Key") {
+				return Errorf(CodeUnknownParameter, "unknown parameter %s", name)
+			}
+			if i > maxIndex {
+				maxIndex = i
+			}
+			if field == "Body" {
+				bodies[i] = []byte(v)
+			} else {
+				keys[i] = []byte(v)
+			}
+		default:
+			return Errorf(CodeUnknownParameter, "unknown parameter %s", name)
+		}
+	}
+	c.hasMessages = maxIndex >= 0
+	if maxIndex >= maxMessages {
+		return tooManyMessages(maxIndex+1, maxMessages)
+	}
+	c.Messages = make([]Message, maxIndex+1)
+	for i := range c.Messages {
+		body, ok := bodies[i]
+		if !ok && c.missingBody < 0 {
+			c.missingBody = i
+		}
+		c.Messages[i] = Message{Key: nonEmpty(keys[i]), Value: body}
+	}
+	return nil
+}
+
+func tooManyMessages(n, limit int) *Error {
+	return Errorf(CodeInvalidParameterValue, "Message has %d messages, limit %d", n, limit)
+}

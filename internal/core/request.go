@@ -1,0 +1,42 @@
+// Package core is httpkafka's domain: the TencentCloud SendMessage action
+// of CKafka's DataHub HTTP access layer. [Service.Handle] takes one HTTP
+// request that a gateway adapter has normalised into a [Request], validates
+// it, produces its messages synchronously through a [Producer] and returns
+// the TencentCloud JSON envelope as a [Response].
+//
+// The package imports only the standard library; Kafka and configuration
+// reach it through the small interfaces and plain structs it defines.
+package core
+
+import (
+	"net/http"
+	"time"
+)
+
+// Request is an HTTP request as the access layer sees it, whatever gateway
+// delivered it. Adapters fill it; the core never changes it.
+type Request struct {
+	Method   string      // "POST", "GET", ...
+	Host     string      // the Host header as received, port included
+	Path     string      // the request path as received, stage prefix included
+	RawQuery string      // the query string without '?'
+	Header   http.Header // canonical keys; values are never split on commas
+	Body     []byte      // decoded: adapters undo base64 before this point
+
+	// RequestID is the gateway's or runtime's id for this invocation, if it
+	// has one; the core makes a fresh UUID when it is empty.
+	RequestID string
+	// SourceIP is the caller's address as the gateway saw it, for logs.
+	SourceIP string
+	// Received is when the request reached the access layer; zero means now.
+	Received time.Time
+}
+
+// Response is what the access layer answers. API errors are HTTP 200 too,
+// as the TencentCloud SDKs require; the code is inside the JSON body.
+type Response struct {
+	StatusCode  int
+	ContentType string
+	RequestID   string
+	Body        []byte
+}

@@ -1,0 +1,197 @@
+// Package kafka is httpkafka's Kafka producer: it implements core.Producer
+// over one franz-go client per process, producing synchronously with
+// acks=all, idempotence and Java-compatible key partitioning.
+package kafka
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"httpkafka/internal/core"
+)
+
+// Config is what the producer needs to reach and write to Kafka.
+type Config struct {
+	Brokers  []string
+	ClientID string // default "httpkafka"
+
+	// DeliveryTimeout bounds how long a record may wait to be written
+	// (kgo.RecordDeliveryTimeout); it should be below the request timeout.
+	DeliveryTimeout time.Duration
+	// ProduceTimeout is how long a broker may take to answer one produce
+	// request (kgo.ProduceRequestTimeout) before the connection is dropped
+	// and the request retried.
+	ProduceTimeout time.Duration
+	// MetadataMinAge is the least time between metadata refreshes
+	// (kgo.MetadataMinAge); 0 keeps franz-go's 5s.
+	MetadataMinAge time.Duration
+
+	SASLMechanism string // "", "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512"
+	SASLUser      string
+	SASLPassword  string
+	TLS           bool
+
+	Logger *slog.Logger
+	// Extra options, appended last; tests use them.
+	Opts []kgo.Opt
+}
+
+// Producer is a franz-go client behind core.Producer.
+type Producer struct {
+	client *kgo.Client
+}
+
+// New builds the client. It does not connect: the first Produce does.
+func New(cfg Config) (*Producer, error) {
+	if len(cfg.Brokers) == 0 {
+		return nil, errors.New("kafka: no brokers")
+	}
+	clientID := cfg.ClientID
+	if clientID == "" {
+		clientID = "httpkafka"
+	}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ClientID(clientID),
+		kgo.RequiredAcks(kgo.AllISRAcks()), // with idempotence, which is franz-go's default
+		// nil hasher = Kafka's murmur2, so keys land where Java producers put them.
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		// A topic that does not exist fails on the first metadata answer
+		// that says so, not after four refreshes.
+		kgo.UnknownTopicRetries(0),
+	}
+	if cfg.DeliveryTimeout > 0 {
+		opts = append(opts, kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout))
+	}
+	if cfg.ProduceTimeout > 0 {
+		opts = append(opts, kgo.ProduceRequestTimeout(cfg.ProduceTimeout))
+	}
+	if cfg.MetadataMinAge > 0 {
+		opts = append(opts, kgo.MetadataMinAge(cfg.MetadataMinAge))
+	}
+	switch cfg.SASLMechanism {
+	case "":
+	case "PLAIN":
+		opts = append(opts, kgo.SASL(plain.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsMechanism()))
+	case "SCRAM-SHA-256":
+		opts = append(opts, kgo.SASL(scram.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsSha256Mechanism()))
+	case "SCRAM-SHA-512":
+		opts = append(opts, kgo.SASL(scram.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsSha512Mechanism()))
+	default:
+		return nil, fmt.Errorf("kafka: unknown SASL mechanism %q (want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)", cfg.SASLMechanism)
+	}
+	if cfg.TLS {
+		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
+	}
+	if cfg.Logger != nil {
+		opts = append(opts, kgo.WithLogger(slogLogger{cfg.Logger}))
+	}
+	opts = append(opts, cfg.Opts...)
+	client, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: new client: %w", err)
+	}
+	return &Producer{client: client}, nil
+}
+
+// Client is the underlying franz-go client.
+func (p *Producer) Client() *kgo.Client { return p.client }
+
+// Close flushes buffered records (bounded by ctx) and closes the client.
+func (p *Producer) Close(ctx context.Context) error {
+	err := p.client.Flush(ctx)
+	p.client.Close()
+	return err
+}
+
+// Produce implements core.Producer: all of msgs in one ProduceSync.
+//
+// kgo does not fail records that are already in flight when ctx ends (it
+// cannot tell whether they were written), so ProduceSync may outlive ctx by
+// up to the delivery and produce timeouts. Produce waits for whichever comes
+// first and, when ctx wins, reports every message as of unknown fate; the
+// abandoned ProduceSync finishes in the background.
+func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Message, out []core.Placement) error {
+	recs := make([]kgo.Record, len(msgs))
+	ptrs := make([]*kgo.Record, len(msgs))
+	sent := time.Now()
+	for i, m := range msgs {
+		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
+		ptrs[i] = &recs[i]
+	}
+	done := make(chan kgo.ProduceResults, 1)
+	go func() { done <- p.client.ProduceSync(ctx, ptrs...) }()
+	var results kgo.ProduceResults
+	select {
+	case results = <-done:
+	case <-ctx.Done():
+		return &core.ProduceError{Unknown: len(msgs), Err: ctx.Err()}
+	}
+	pe := core.ProduceError{}
+	for _, r := range results {
+		if r.Err == nil {
+			pe.Written++
+			continue
+		}
+		if pe.Failed++; pe.Err == nil {
+			pe.Err = classify(r.Err)
+		}
+	}
+	if pe.Failed > 0 {
+		return &pe
+	}
+	for i := range recs {
+		out[i] = core.Placement{Partition: recs[i].Partition, Offset: recs[i].Offset, Timestamp: recs[i].Timestamp}
+	}
+	return nil
+}
+
+// classify wraps the Kafka errors the core maps to their own codes.
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, kerr.UnknownTopicOrPartition), errors.Is(err, kerr.UnknownTopicID):
+		return fmt.Errorf("%w: %w", core.ErrTopicNotFound, err)
+	case errors.Is(err, kerr.KafkaStorageError):
+		return fmt.Errorf("%w: %w", core.ErrStorage, err)
+	}
+	return err
+}
+
+// slogLogger adapts slog to kgo.Logger.
+type slogLogger struct{ l *slog.Logger }
+
+func (s slogLogger) Level() kgo.LogLevel {
+	ctx := context.Background()
+	// kgo's info lines are connection chatter: shown only when debugging.
+	switch {
+	case s.l.Enabled(ctx, slog.LevelDebug):
+		return kgo.LogLevelInfo
+	case s.l.Enabled(ctx, slog.LevelWarn):
+		return kgo.LogLevelWarn
+	}
+	return kgo.LogLevelError
+}
+
+func (s slogLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	l := slog.LevelError
+	switch level {
+	case kgo.LogLevelDebug:
+		l = slog.LevelDebug
+	case kgo.LogLevelInfo:
+		l = slog.LevelInfo
+	case kgo.LogLevelWarn:
+		l = slog.LevelWarn
+	}
+	s.l.Log(context.Background(), l, "kafka: "+msg, keyvals...)
+}
