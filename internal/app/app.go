@@ -52,6 +52,7 @@ func KafkaConfig(cfg *config.Config, log *slog.Logger) kafka.Config {
 		ClientID:        cfg.KafkaClientID,
 		DeliveryTimeout: cfg.KafkaDelivery,
 		ProduceTimeout:  cfg.KafkaProduce,
+		RecordRetries:   cfg.KafkaRetries,
 		SASLMechanism:   cfg.KafkaSASLMechanism,
 		SASLUser:        cfg.KafkaSASLUser,
 		SASLPassword:    cfg.KafkaSASLPassword,

@@ -26,6 +26,7 @@ type Config struct {
 	KafkaTLS           bool          `envconfig:"KAFKA_TLS" default:"false" desc:"connect to the brokers over TLS"`
 	KafkaDelivery      time.Duration `envconfig:"KAFKA_DELIVERY_TIMEOUT" default:"8s" desc:"how long a message may wait to be written before it fails; must be below DATAHUB_REQUEST_TIMEOUT"`
 	KafkaProduce       time.Duration `envconfig:"KAFKA_PRODUCE_TIMEOUT" default:"5s" desc:"how long a broker may take to answer one produce request before it is retried"`
+	KafkaRetries       int           `envconfig:"KAFKA_RECORD_RETRIES" default:"10" desc:"retries of a failed write before the broker's error is answered; 0 retries until KAFKA_DELIVERY_TIMEOUT"`
 
 	AccessPoints    AccessPoints  `envconfig:"DATAHUB_ACCESS_POINTS" desc:"access points and their topics: datahub-abc=topicDev,datahub-def=topicProd"`
 	Suspended       []string      `envconfig:"DATAHUB_SUSPENDED" desc:"comma-separated access point ids whose task is paused (they answer FailedOperation)"`
@@ -113,8 +114,11 @@ func (c *Config) check() error {
 		return fmt.Errorf("DATAHUB_MAX_REQUEST_BYTES: %d, want at least 1", c.MaxRequestBytes)
 	case c.RequestTimeout <= 0:
 		return fmt.Errorf("DATAHUB_REQUEST_TIMEOUT: %s, want more than 0", c.RequestTimeout)
-	case c.KafkaDelivery <= 0 || c.KafkaDelivery >= c.RequestTimeout:
-		return fmt.Errorf("KAFKA_DELIVERY_TIMEOUT: %s, want more than 0 and less than DATAHUB_REQUEST_TIMEOUT (%s)", c.KafkaDelivery, c.RequestTimeout)
+	case c.KafkaDelivery < time.Second || c.KafkaDelivery >= c.RequestTimeout:
+		// franz-go refuses a delivery timeout under one second.
+		return fmt.Errorf("KAFKA_DELIVERY_TIMEOUT: %s, want at least 1s and less than DATAHUB_REQUEST_TIMEOUT (%s)", c.KafkaDelivery, c.RequestTimeout)
+	case c.KafkaRetries < 0:
+		return fmt.Errorf("KAFKA_RECORD_RETRIES: %d, want 0 or more", c.KafkaRetries)
 	case c.KafkaProduce <= 0:
 		return fmt.Errorf("KAFKA_PRODUCE_TIMEOUT: %s, want more than 0", c.KafkaProduce)
 	}

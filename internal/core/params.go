@@ -102,9 +102,11 @@ func nonEmpty(b []byte) []byte {
 
 // explainJSON turns a failed decode into an error that names the field.
 func explainJSON(body []byte, decodeErr error) *Error {
-	var syntax *json.SyntaxError
-	if errors.As(decodeErr, &syntax) || !json.Valid(body) {
-		if syntax != nil {
+	if !json.Valid(body) {
+		// Unmarshal says what is wrong and where; the Decoder only "unexpected EOF".
+		err := json.Unmarshal(body, new(any))
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
 			return Errorf(CodeInvalidParameter, "request body is not valid JSON: %s at byte %d", syntax.Error(), syntax.Offset)
 		}
 		return Errorf(CodeInvalidParameter, "request body is not valid JSON: %v", decodeErr)

@@ -333,8 +333,10 @@ func (s *Service) logFailure(ctx context.Context, r *Request, id string, c *call
 	case e.Cause != nil:
 		level = slog.LevelWarn
 	}
-	attrs := []slog.Attr{slog.String("request_id", id), slog.String("code", e.Code), slog.String("message", e.Message),
-		slog.String("source_ip", r.SourceIP)}
+	attrs := []slog.Attr{slog.String("request_id", id), slog.String("code", e.Code), slog.String("message", e.Message)}
+	if r.SourceIP != "" {
+		attrs = append(attrs, slog.String("source_ip", r.SourceIP))
+	}
 	if c != nil && c.DataHubID != "" {
 		attrs = append(attrs, slog.String("datahub_id", c.DataHubID))
 	}

@@ -31,6 +31,11 @@ type Config struct {
 	// request (kgo.ProduceRequestTimeout) before the connection is dropped
 	// and the request retried.
 	ProduceTimeout time.Duration
+	// RecordRetries is how often a failed write is retried before the
+	// broker's error is reported (kgo.RecordRetries); 0 keeps franz-go's
+	// unlimited retries, bounded only by DeliveryTimeout, after which the
+	// broker's error is no longer known.
+	RecordRetries int
 	// MetadataMinAge is the least time between metadata refreshes
 	// (kgo.MetadataMinAge); 0 keeps franz-go's 5s.
 	MetadataMinAge time.Duration
@@ -71,6 +76,9 @@ func New(cfg Config) (*Producer, error) {
 	}
 	if cfg.DeliveryTimeout > 0 {
 		opts = append(opts, kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout))
+	}
+	if cfg.RecordRetries > 0 {
+		opts = append(opts, kgo.RecordRetries(cfg.RecordRetries))
 	}
 	if cfg.ProduceTimeout > 0 {
 		opts = append(opts, kgo.ProduceRequestTimeout(cfg.ProduceTimeout))
