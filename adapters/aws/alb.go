@@ -1,0 +1,105 @@
+package aws
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"httpkafka/internal/core"
+)
+
+// alb is an Application Load Balancer target group. multiValue is whether
+// the target group has multi-value headers turned on, which the request
+// shows by sending multiValueHeaders instead of headers.
+type alb struct{ multiValue bool }
+
+// albResponse is the target group reply. The ALB reads the header field of
+// the mode it is in and ignores the other, so exactly one is sent.
+type albResponse struct {
+	StatusCode        int                 `json:"statusCode"`
+	StatusDescription string              `json:"statusDescription"` // "200 OK": the ALB needs it
+	Headers           map[string]string   `json:"headers,omitempty"`
+	MultiValueHeaders map[string][]string `json:"multiValueHeaders,omitempty"`
+	Body              string              `json:"body"`
+	IsBase64Encoded   bool                `json:"isBase64Encoded"`
+}
+
+func (a alb) request(e *event) *core.Request {
+	var h map[string][]string
+	var query string
+	if a.multiValue {
+		h = multiHeaders(e.MultiValueHeaders)
+		query = albQuery(e.MultiValueQueryStringParameters)
+	} else {
+		// Without multi-value headers the ALB keeps only the last value
+		// of a repeated header or query parameter.
+		h = singleHeaders(e.Headers)
+		multi := make(map[string][]string, len(e.QueryStringParameters))
+		for k, v := range e.QueryStringParameters {
+			multi[k] = []string{v}
+		}
+		query = albQuery(multi)
+	}
+	return &core.Request{
+		Method:   e.HTTPMethod,
+		Host:     firstHeader(h, "Host"),
+		Path:     e.Path,
+		RawQuery: query,
+		Header:   h,
+		// The ALB has no request id (Invoke uses the Lambda one) and no
+		// source IP field: it appends the client's address as the last
+		// entry of X-Forwarded-For. Earlier entries come from the client
+		// and may be forged; this is for logs only.
+		SourceIP: lastForwardedFor(h["X-Forwarded-For"]),
+	}
+}
+
+func (a alb) response(resp *core.Response) any {
+	code := statusCode(resp)
+	out := albResponse{StatusCode: code, StatusDescription: strconv.Itoa(code) + " " + http.StatusText(code),
+		Body: string(resp.Body)}
+	// Answer in the header field the request came in: a multi-value
+	// target group ignores headers, a single-value one multiValueHeaders.
+	if a.multiValue {
+		out.MultiValueHeaders = map[string][]string{"Content-Type": {resp.ContentType}}
+	} else {
+		out.Headers = contentType(resp)
+	}
+	return out
+}
+
+// albQuery rebuilds the query string. The ALB passes names and values as
+// the client sent them, still percent-encoded, so they are joined as they
+// are; names are sorted to make the result stable.
+func albQuery(params map[string][]string) string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range params[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
+
+// lastForwardedFor is the address the load balancer itself appended.
+func lastForwardedFor(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	last := values[len(values)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.TrimSpace(last)
+}

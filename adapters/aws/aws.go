@@ -1,0 +1,174 @@
+// Package aws turns AWS Lambda HTTP events into core requests and the
+// core's envelope back into the response shape of the gateway that invoked
+// the function. [Invoke] is the one entry point: it serves API Gateway REST
+// APIs (payload 1.0), HTTP APIs (payload 2.0), Lambda function URLs and
+// Application Load Balancers, one file per shape.
+package aws
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"httpkafka/internal/core"
+)
+
+// ErrUnknownEvent is returned by [Invoke] for a payload that is not an HTTP
+// event of any gateway it serves (no requestContext.elb, no version "2.0",
+// no httpMethod), or is not a JSON object at all. It is the only error
+// Invoke returns; every API error is an envelope in a 200 response.
+var ErrUnknownEvent = errors.New("aws: payload is not an API Gateway, function URL or ALB event")
+
+// event is every field that the four gateway shapes use, so that a payload
+// is decoded once. Fields that only one shape sends are zero for the others.
+type event struct {
+	Version string `json:"version"` // "2.0" for HTTP APIs and function URLs; absent or "1.0" otherwise
+
+	// Payload 1.0 (REST API, ALB).
+	HTTPMethod                      string              `json:"httpMethod"`
+	Path                            string              `json:"path"`
+	Headers                         map[string]string   `json:"headers"`
+	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
+	QueryStringParameters           map[string]string   `json:"queryStringParameters"`
+	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
+
+	// Payload 2.0 (HTTP API, function URL).
+	RawPath        string   `json:"rawPath"`
+	RawQueryString string   `json:"rawQueryString"`
+	Cookies        []string `json:"cookies"`
+
+	RequestContext struct {
+		ELB        *struct{} `json:"elb"` // present only in ALB events
+		RequestID  string    `json:"requestId"`
+		DomainName string    `json:"domainName"`
+		Path       string    `json:"path"` // REST: the path with the stage prefix
+		Identity   struct {
+			SourceIP string `json:"sourceIp"`
+		} `json:"identity"` // REST
+		HTTP struct {
+			Method   string `json:"method"`
+			SourceIP string `json:"sourceIp"`
+		} `json:"http"` // payload 2.0
+	} `json:"requestContext"`
+
+	Body            string `json:"body"`
+	IsBase64Encoded bool   `json:"isBase64Encoded"`
+}
+
+// shape is one gateway's way of turning its event into a core.Request and
+// a core.Response into its reply.
+type shape interface {
+	request(e *event) *core.Request
+	response(resp *core.Response) any
+}
+
+// Invoke answers one Lambda invocation: it decodes payload once, detects
+// the gateway, hands the request to svc and encodes the envelope in that
+// gateway's response shape. ctx is the invocation's context; its deadline
+// bounds the work (the core keeps a margin for the reply).
+func Invoke(ctx context.Context, svc *core.Service, payload []byte) ([]byte, error) {
+	var e event
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnknownEvent, err)
+	}
+	s, err := detect(&e)
+	if err != nil {
+		return nil, err
+	}
+	req := s.request(&e)
+	if req.RequestID == "" { // ALB sends no request id: use the invocation's
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			req.RequestID = lc.AwsRequestID
+		}
+	}
+	var resp *core.Response
+	if body, err := decodeBody(e.Body, e.IsBase64Encoded); err != nil {
+		resp = svc.Fail(ctx, req, core.Errorf(core.CodeInvalidParameter, "request body is not valid base64: %v", err))
+	} else {
+		req.Body = body
+		resp = svc.Handle(ctx, req)
+	}
+	out, err := json.Marshal(s.response(resp))
+	if err != nil { // plain strings, ints and maps always marshal
+		return nil, fmt.Errorf("aws: encode response: %w", err)
+	}
+	return out, nil
+}
+
+// detect tells the gateway from the fields that only it sends, in a fixed
+// order: ALB events may carry httpMethod too, and 2.0 events have no
+// httpMethod at the top level.
+func detect(e *event) (shape, error) {
+	switch {
+	case e.RequestContext.ELB != nil:
+		return alb{multiValue: e.MultiValueHeaders != nil}, nil
+	case e.Version == "2.0":
+		// Function URL events look like HTTP API 2.0 events; only the
+		// domain tells them apart (real ones also carry routeKey
+		// "$default", so routeKey cannot).
+		if strings.Contains(e.RequestContext.DomainName, ".lambda-url.") {
+			return functionURL{}, nil
+		}
+		return httpAPI{}, nil
+	case e.HTTPMethod != "":
+		return restAPI{}, nil // also HTTP APIs with payload format 1.0
+	}
+	return nil, ErrUnknownEvent
+}
+
+// decodeBody returns the body bytes, undoing base64 when the event says so.
+func decodeBody(body string, isBase64 bool) ([]byte, error) {
+	if !isBase64 {
+		return []byte(body), nil
+	}
+	return base64.StdEncoding.DecodeString(body)
+}
+
+// singleHeaders copies a one-value-per-name header map. Values are kept
+// whole: a comma inside a value is data, never a separator.
+func singleHeaders(in map[string]string) map[string][]string {
+	h := make(map[string][]string, len(in))
+	for k, v := range in {
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		h[k] = append(h[k], v)
+	}
+	return h
+}
+
+// multiHeaders copies a multi-value header map under canonical keys.
+func multiHeaders(in map[string][]string) map[string][]string {
+	h := make(map[string][]string, len(in))
+	for k, vs := range in {
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		h[k] = append(h[k], vs...)
+	}
+	return h
+}
+
+// firstHeader returns the first value of a header under its canonical key.
+func firstHeader(h map[string][]string, key string) string {
+	if vs := h[key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// contentType is the one response header every shape sends.
+func contentType(resp *core.Response) map[string]string {
+	return map[string]string{"Content-Type": resp.ContentType}
+}
+
+// statusCode is the response's status, never zero: a zero status code is
+// an error at every gateway.
+func statusCode(resp *core.Response) int {
+	if resp.StatusCode == 0 {
+		return 200
+	}
+	return resp.StatusCode
+}

@@ -1,0 +1,59 @@
+package aws
+
+import (
+	"net/url"
+
+	"httpkafka/internal/core"
+)
+
+// restAPI is an API Gateway REST API proxy integration (payload format
+// 1.0). HTTP APIs configured for payload 1.0 send the same shape.
+type restAPI struct{}
+
+// restResponse is the proxy integration's reply. multiValueHeaders is left
+// out: REST APIs accept either field, and one Content-Type needs only one.
+type restResponse struct {
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers"`
+	Body            string            `json:"body"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+}
+
+func (restAPI) request(e *event) *core.Request {
+	// REST APIs send both header maps; headers keeps only the last value
+	// of a repeated header, multiValueHeaders keeps them all.
+	var h map[string][]string
+	if e.MultiValueHeaders != nil {
+		h = multiHeaders(e.MultiValueHeaders)
+	} else {
+		h = singleHeaders(e.Headers)
+	}
+	// The query arrives parsed and percent-decoded; the multi-value map
+	// keeps repeated names, so it wins when present.
+	q := url.Values(e.MultiValueQueryStringParameters)
+	if q == nil {
+		q = url.Values{}
+		for k, v := range e.QueryStringParameters {
+			q.Set(k, v)
+		}
+	}
+	// requestContext.path is the path the client asked for, stage prefix
+	// included; path is the resource path without it.
+	path := e.RequestContext.Path
+	if path == "" {
+		path = e.Path
+	}
+	return &core.Request{
+		Method:    e.HTTPMethod,
+		Host:      firstHeader(h, "Host"),
+		Path:      path,
+		RawQuery:  q.Encode(),
+		Header:    h,
+		RequestID: e.RequestContext.RequestID,
+		SourceIP:  e.RequestContext.Identity.SourceIP,
+	}
+}
+
+func (restAPI) response(resp *core.Response) any {
+	return restResponse{StatusCode: statusCode(resp), Headers: contentType(resp), Body: string(resp.Body)}
+}

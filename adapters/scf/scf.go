@@ -1,0 +1,189 @@
+// Package scf turns Tencent Cloud API Gateway trigger events for an SCF
+// event function into core requests, and the core's envelope into the
+// gateway's integrated response. [Invoke] is the one entry point.
+//
+// The event is decoded into this package's own type: scf-go-lib's
+// cloudevents type cannot read a real queryString, and its events type
+// lacks isBase64Encoded.
+package scf
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/tencentyun/scf-go-lib/functioncontext"
+
+	"httpkafka/internal/core"
+)
+
+// ErrNotAPIGateway is returned by [Invoke] for a payload that is not an API
+// Gateway trigger event (not a JSON object, or no httpMethod): a timer or
+// a direct invocation. It is the only error Invoke returns; every API
+// error is an envelope in a 200 response.
+var ErrNotAPIGateway = errors.New("scf: payload is not an API Gateway trigger event")
+
+// Event is the API Gateway trigger event, the fields httpkafka reads.
+type Event struct {
+	Headers    map[string]string `json:"headers"`
+	HTTPMethod string            `json:"httpMethod"`
+	Path       string            `json:"path"` // the request path as received
+	Body       string            `json:"body"`
+	// IsBase64Encoded is sent only by APIs with Base64 encoding turned
+	// on; missing means false.
+	IsBase64Encoded bool        `json:"isBase64Encoded"`
+	QueryString     QueryString `json:"queryString"`
+	RequestContext  struct {
+		RequestID string `json:"requestId"`
+		SourceIP  string `json:"sourceIp"`
+		ServiceID string `json:"serviceId"`
+	} `json:"requestContext"`
+}
+
+// QueryString is the event's queryString: each value is a string, a list
+// of strings for a repeated name, or true for a name without '='.
+type QueryString map[string][]string
+
+// flag marks a name that came without a value (JSON true).
+const flag = "\x00flag"
+
+// UnmarshalJSON reads the three value forms. Numbers keep their text;
+// null and false mean the name is absent.
+func (q *QueryString) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("queryString: %w", err)
+	}
+	out := make(QueryString, len(raw))
+	for k, v := range raw {
+		v = bytes.TrimSpace(v)
+		switch {
+		case len(v) == 0 || string(v) == "null" || string(v) == "false":
+		case string(v) == "true":
+			out[k] = []string{flag}
+		case v[0] == '"':
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("queryString.%s: %w", k, err)
+			}
+			out[k] = []string{s}
+		case v[0] == '[':
+			var list []string
+			if err := json.Unmarshal(v, &list); err != nil {
+				return fmt.Errorf("queryString.%s: %w", k, err)
+			}
+			out[k] = list
+		default: // a number
+			out[k] = []string{string(v)}
+		}
+	}
+	*q = out
+	return nil
+}
+
+// Encode rebuilds the raw query: names sorted, values percent-encoded,
+// flags as a bare name.
+func (q QueryString) Encode() string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range q[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k))
+			if v != flag {
+				b.WriteByte('=')
+				b.WriteString(url.QueryEscape(v))
+			}
+		}
+	}
+	return b.String()
+}
+
+// Response is the integrated response the gateway turns into HTTP.
+type Response struct {
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers"`
+	Body            string            `json:"body"`
+}
+
+// Invoke answers one SCF invocation: it decodes the event once, hands the
+// request to svc and encodes the envelope as an integrated response. ctx
+// is the invocation's context; its deadline bounds the work.
+func Invoke(ctx context.Context, svc *core.Service, payload []byte) ([]byte, error) {
+	var e Event
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotAPIGateway, err)
+	}
+	if e.HTTPMethod == "" {
+		return nil, ErrNotAPIGateway
+	}
+	req := Request(&e)
+	if req.RequestID == "" { // events without requestContext.requestId: use the invocation's
+		if fc, ok := functioncontext.FromContext(ctx); ok {
+			req.RequestID = fc.RequestID
+		}
+	}
+	var resp *core.Response
+	if body, err := decodeBody(e.Body, e.IsBase64Encoded); err != nil {
+		resp = svc.Fail(ctx, req, core.Errorf(core.CodeInvalidParameter, "request body is not valid base64: %v", err))
+	} else {
+		req.Body = body
+		resp = svc.Handle(ctx, req)
+	}
+	out, err := json.Marshal(Reply(resp))
+	if err != nil { // plain strings, ints and maps always marshal
+		return nil, fmt.Errorf("scf: encode response: %w", err)
+	}
+	return out, nil
+}
+
+// Request is the core request for e, without its body.
+func Request(e *Event) *core.Request {
+	h := make(http.Header, len(e.Headers))
+	for k, v := range e.Headers {
+		// Gateways lower-case header names; the core reads canonical
+		// keys. A value is kept whole, commas and all.
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		h[k] = append(h[k], v)
+	}
+	return &core.Request{
+		Method:    e.HTTPMethod,
+		Host:      h.Get("Host"),
+		Path:      e.Path,
+		RawQuery:  e.QueryString.Encode(),
+		Header:    h,
+		RequestID: e.RequestContext.RequestID,
+		SourceIP:  e.RequestContext.SourceIP,
+	}
+}
+
+// Reply is the integrated response for resp; its status is never zero.
+func Reply(resp *core.Response) Response {
+	code := resp.StatusCode
+	if code == 0 {
+		code = http.StatusOK
+	}
+	return Response{StatusCode: code, Headers: map[string]string{"Content-Type": resp.ContentType}, Body: string(resp.Body)}
+}
+
+func decodeBody(body string, isBase64 bool) ([]byte, error) {
+	if !isBase64 {
+		return []byte(body), nil
+	}
+	return base64.StdEncoding.DecodeString(body)
+}

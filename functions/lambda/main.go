@@ -1,0 +1,86 @@
+// Command lambda is httpkafka's SendMessage endpoint as an AWS Lambda
+// function on the provided.al2023 runtime, behind API Gateway (REST or HTTP
+// API), a function URL or an Application Load Balancer. Build it as
+// bootstrap, without the legacy RPC mode:
+//
+//	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./functions/lambda
+//
+// The configuration is read and the Kafka client built during init, once
+// per cold start; the client is reused by every invocation and flushed on
+// SIGTERM. A configuration error is reported to the Runtime API as an init
+// error and the process exits.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"httpkafka/adapters/aws"
+	"httpkafka/internal/app"
+	"httpkafka/internal/config"
+)
+
+func main() {
+	level := new(slog.LevelVar)
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed}
+	a, err := lazy.Get()
+	if err != nil {
+		if rerr := reportInitError(os.Getenv("AWS_LAMBDA_RUNTIME_API"), err); rerr != nil {
+			log.Error("report init error", "err", rerr)
+		}
+		os.Exit(1)
+	}
+	h := handler{app: a}
+	lambda.StartWithOptions(h, lambda.WithEnableSIGTERM(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		if err := lazy.Close(ctx); err != nil {
+			log.Warn("flush on shutdown", "err", err)
+		}
+	}))
+}
+
+// handler is aws-lambda-go's byte-in, byte-out handler: the event is
+// decoded once, by the adapter.
+type handler struct{ app *app.App }
+
+func (h handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return aws.Invoke(ctx, h.app.Service, payload)
+}
+
+// reportInitError tells the Runtime API why the function cannot start, so
+// that the error shows in the invocation's result and not only in the logs.
+func reportInitError(api string, cause error) error {
+	if api == "" {
+		return nil
+	}
+	body, err := json.Marshal(map[string]string{"errorMessage": cause.Error(), "errorType": "ConfigError"})
+	if err != nil {
+		return fmt.Errorf("encode init error: %w", err)
+	}
+	req, err := http.NewRequest(http.MethodPost, "http://"+api+"/2018-06-01/runtime/init/error", bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("init error request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Lambda-Runtime-Function-Error-Type", "ConfigError")
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("post init error: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("post init error: runtime API answered %s", resp.Status)
+	}
+	return nil
+}

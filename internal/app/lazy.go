@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"httpkafka/internal/config"
+)
+
+// Lazy builds the App on first use and keeps it: the function mains' one
+// Kafka client per cold start. SCF sets a function's environment variables
+// on each invocation, not before the process starts, so configuration can
+// only be read when the first invocation arrives.
+//
+// A failed build is not kept: the next Get reads the configuration again.
+// Lazy is safe for concurrent use.
+type Lazy struct {
+	// Load reads the configuration (config.Load in the mains).
+	Load func() (*config.Config, error)
+	// Log is the logger the App logs to; Level, when set, takes the
+	// configured LOG_LEVEL once it is read.
+	Log   *slog.Logger
+	Level *slog.LevelVar
+	Mode  Mode
+
+	mu  sync.Mutex
+	app *App
+}
+
+// Get returns the App, building it the first time. Its error names the
+// setting at fault and is logged once per failed attempt.
+func (l *Lazy) Get() (*App, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.app != nil {
+		return l.app, nil
+	}
+	a, err := l.build()
+	if err != nil {
+		l.Log.Error("cannot start: fix the function's configuration", "err", err)
+		return nil, err
+	}
+	l.app = a
+	return a, nil
+}
+
+func (l *Lazy) build() (*App, error) {
+	cfg, err := l.Load()
+	if err != nil {
+		return nil, err
+	}
+	if l.Level != nil {
+		l.Level.Set(cfg.LogLevel)
+	}
+	return New(cfg, l.Log, l.Mode)
+}
+
+// Close flushes and closes the producer, if one was built.
+func (l *Lazy) Close(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.app == nil {
+		return nil
+	}
+	err := l.app.Producer.Close(ctx)
+	l.app = nil
+	return err
+}
