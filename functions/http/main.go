@@ -86,6 +86,7 @@ func run(addr string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	printBanner(os.Stdout, ln.Addr().String(), cfg, cluster != nil)
+	fmt.Fprintf(os.Stdout, "httpkafka: %s\n", a.Auth)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

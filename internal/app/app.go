@@ -10,6 +10,7 @@ import (
 	"httpkafka/internal/config"
 	"httpkafka/internal/core"
 	"httpkafka/internal/kafka"
+	"httpkafka/internal/tcauth"
 )
 
 // ReplyMargin is kept free before a function's invocation deadline so that
@@ -20,6 +21,9 @@ const ReplyMargin = 300 * time.Millisecond
 type App struct {
 	Service  *core.Service
 	Producer *kafka.Producer
+	// Auth says in one line how requests are authenticated, for start-up
+	// banners and logs.
+	Auth string
 }
 
 // Mode says where the service runs, which decides the defaults that keep
@@ -38,11 +42,47 @@ func New(cfg *config.Config, log *slog.Logger, mode Mode) (*App, error) {
 	if len(cfg.KafkaBrokers) == 0 {
 		return nil, fmt.Errorf("config: KAFKA_BROKERS is empty; name the Kafka bootstrap brokers")
 	}
+	auth, summary, err := Authenticator(cfg, mode)
+	if err != nil {
+		return nil, err
+	}
 	producer, err := kafka.New(KafkaConfig(cfg, log))
 	if err != nil {
 		return nil, err
 	}
-	return &App{Service: core.New(CoreOptions(cfg, log), producer), Producer: producer}, nil
+	opts := CoreOptions(cfg, log)
+	opts.Auth = auth
+	return &App{Service: core.New(opts, producer), Producer: producer, Auth: summary}, nil
+}
+
+// Authenticator applies the authentication policy: signatures are required
+// (DATAHUB_AUTH=tc3, the default) unless DATAHUB_AUTH=none. Deployed with
+// no DATAHUB_CREDENTIALS refuses to start, rather than serve anyone;
+// local mode with neither variable set serves unsigned requests. A nil
+// Authenticator means no checks. summary says which, in one line.
+func Authenticator(cfg *config.Config, mode Mode) (auth core.Authenticator, summary string, err error) {
+	switch {
+	case cfg.Auth == config.AuthNone:
+		summary = "authentication off (DATAHUB_AUTH=none): requests are not signature-checked"
+		if len(cfg.Credentials) > 0 {
+			summary += "; DATAHUB_CREDENTIALS is ignored"
+		}
+		return nil, summary, nil
+	case len(cfg.Credentials) == 0 && mode == Local && cfg.Auth == "":
+		return nil, "authentication off: local mode without DATAHUB_CREDENTIALS accepts unsigned requests", nil
+	case len(cfg.Credentials) == 0:
+		return nil, "", fmt.Errorf("config: DATAHUB_CREDENTIALS is empty, and DATAHUB_AUTH=tc3 (the default) requires signed requests; " +
+			"set DATAHUB_CREDENTIALS=SecretId:SecretKey, or DATAHUB_AUTH=none to accept unsigned requests")
+	}
+	creds := make([]tcauth.Credential, len(cfg.Credentials))
+	for i, c := range cfg.Credentials {
+		creds[i] = tcauth.Credential{SecretID: c.SecretID, SecretKey: c.SecretKey, DataHubIDs: c.DataHubIDs}
+	}
+	v, err := tcauth.New(creds)
+	if err != nil {
+		return nil, "", fmt.Errorf("config: DATAHUB_CREDENTIALS: %w", err)
+	}
+	return v, fmt.Sprintf("authentication on: TencentCloud signatures (TC3-HMAC-SHA256, HmacSHA256, HmacSHA1) with %d key(s) from DATAHUB_CREDENTIALS", len(creds)), nil
 }
 
 // KafkaConfig is the producer part of cfg.

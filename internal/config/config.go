@@ -35,6 +35,9 @@ type Config struct {
 	MaxRequestBytes int           `envconfig:"DATAHUB_MAX_REQUEST_BYTES" default:"6291456" desc:"largest request body in bytes (6 MiB, the synchronous-invocation limit)"`
 	RequestTimeout  time.Duration `envconfig:"DATAHUB_REQUEST_TIMEOUT" default:"10s" desc:"longest time from receiving a request to answering it"`
 
+	Credentials Credentials `envconfig:"DATAHUB_CREDENTIALS" desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
+	Auth        string      `envconfig:"DATAHUB_AUTH" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
+
 	LogLevel slog.Level `envconfig:"LOG_LEVEL" default:"INFO" desc:"DEBUG, INFO, WARN or ERROR"`
 }
 
@@ -64,6 +67,74 @@ func (a *AccessPoints) Decode(value string) error {
 	return nil
 }
 
+// Credential is one API key of DATAHUB_CREDENTIALS.
+type Credential struct {
+	SecretID  string
+	SecretKey string
+	// DataHubIDs limits the key to these access points; nil allows all.
+	DataHubIDs []string
+}
+
+// String shows the SecretId and access points, never the SecretKey.
+func (c Credential) String() string {
+	s := c.SecretID + ":***"
+	if c.DataHubIDs != nil {
+		s += ":" + strings.Join(c.DataHubIDs, "|")
+	}
+	return s
+}
+
+// Credentials reads the SecretId:SecretKey[:datahubId|datahubId],...
+// form of DATAHUB_CREDENTIALS. Its errors never contain a SecretKey.
+type Credentials []Credential
+
+// Decode implements envconfig.Decoder.
+func (cs *Credentials) Decode(value string) error {
+	var out Credentials
+	for i, entry := range strings.Split(value, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		parts := strings.Split(entry, ":")
+		id := strings.TrimSpace(parts[0])
+		if len(parts) < 2 || len(parts) > 3 || id == "" || strings.TrimSpace(parts[1]) == "" {
+			return fmt.Errorf("entry %d is not SecretId:SecretKey[:datahubId|datahubId...]", i+1)
+		}
+		c := Credential{SecretID: id, SecretKey: strings.TrimSpace(parts[1])}
+		if !validID.MatchString(c.SecretID) {
+			return fmt.Errorf("entry %d: SecretId %q may hold only letters, digits, '.', '_' and '-'", i+1, c.SecretID)
+		}
+		if strings.ContainsAny(c.SecretKey, " \t") {
+			return fmt.Errorf("entry %d (%s): the SecretKey contains white space", i+1, c.SecretID)
+		}
+		if len(parts) == 3 {
+			c.DataHubIDs = []string{}
+			for _, dh := range strings.Split(parts[2], "|") {
+				dh = strings.TrimSpace(dh)
+				if !validID.MatchString(dh) {
+					return fmt.Errorf("entry %d (%s): access point id %q may hold only letters, digits, '.', '_' and '-'", i+1, c.SecretID, dh)
+				}
+				c.DataHubIDs = append(c.DataHubIDs, dh)
+			}
+		}
+		for _, prev := range out {
+			if prev.SecretID == c.SecretID {
+				return fmt.Errorf("SecretId %s is listed twice", c.SecretID)
+			}
+		}
+		out = append(out, c)
+	}
+	*cs = out
+	return nil
+}
+
+// Values of DATAHUB_AUTH.
+const (
+	AuthTC3  = "tc3"
+	AuthNone = "none"
+)
+
 var (
 	validID    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	validTopic = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
@@ -75,6 +146,9 @@ func Load() (*Config, error) {
 	var c Config
 	if err := envconfig.Process("", &c); err != nil {
 		var pe *envconfig.ParseError
+		if errors.As(err, &pe) && pe.KeyName == "DATAHUB_CREDENTIALS" { // never echo secret keys
+			return nil, fmt.Errorf("config: DATAHUB_CREDENTIALS: %v", pe.Err)
+		}
 		if errors.As(err, &pe) {
 			return nil, fmt.Errorf("config: %s=%q is not a valid %s: %v", pe.KeyName, pe.Value, pe.TypeName, pe.Err)
 		}
@@ -99,6 +173,18 @@ func (c *Config) check() error {
 		if _, ok := c.AccessPoints[id]; !ok {
 			return fmt.Errorf("DATAHUB_SUSPENDED: %s is not in DATAHUB_ACCESS_POINTS", id)
 		}
+	}
+	for _, cred := range c.Credentials {
+		for _, id := range cred.DataHubIDs {
+			if _, ok := c.AccessPoints[id]; !ok && len(c.AccessPoints) > 0 {
+				return fmt.Errorf("DATAHUB_CREDENTIALS: %s may send to %s, which is not in DATAHUB_ACCESS_POINTS", cred.SecretID, id)
+			}
+		}
+	}
+	switch c.Auth {
+	case "", AuthTC3, AuthNone:
+	default:
+		return fmt.Errorf("DATAHUB_AUTH: %q is not tc3 or none", c.Auth)
 	}
 	switch c.KafkaSASLMechanism {
 	case "", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":

@@ -1,0 +1,518 @@
+// Package tcauth checks TencentCloud API request signatures: TC3-HMAC-SHA256
+// (what every official SDK sends by default) and the legacy HmacSHA1 and
+// HmacSHA256 signatures (the SDKs' SignMethod option), against SecretId and
+// SecretKey pairs from configuration. [Verifier] implements
+// core.Authenticator; [New] is the one entry point.
+//
+// The official SDKs do not sign the same request the same way: the Go SDK
+// signs the path "/", the Host header with its port and the service
+// "ckafka"; the Node SDK signs the real path, the host without its port and
+// the first label of the endpoint's host name as the service. Behind an API
+// gateway the path may carry a stage prefix and the Host may be the
+// gateway's. The verifier therefore takes the service from the credential
+// scope and tries a few host and path candidates, most likely first. Every
+// candidate still needs the secret key, so the extra tries only cost hashes.
+//
+// Not done: Nonce replay detection for legacy signatures. A per-process cache
+// is of little use when a serverless platform runs many short-lived
+// instances; the 5-minute timestamp window is enforced.
+package tcauth
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"httpkafka/internal/core"
+)
+
+// MaxSkew is how far a request's timestamp may be from server time, either
+// way, as TencentCloud allows: beyond it the answer is
+// AuthFailure.SignatureExpire.
+const MaxSkew = 5 * time.Minute
+
+// Algorithm is the TC3 signature algorithm name that opens the
+// Authorization header.
+const Algorithm = "TC3-HMAC-SHA256"
+
+// unsignedPayload is the X-TC-Content-SHA256 value (ClientProfile.UnsignedPayload
+// in the SDKs) that says the body is not part of the signature.
+const unsignedPayload = "UNSIGNED-PAYLOAD"
+
+// signatureFailure is TencentCloud's own message for a signature that does
+// not match.
+const signatureFailure = "The provided credentials could not be validated. Please check your signature is correct."
+
+// Credential is one API key: a SecretId, its SecretKey and the access
+// points it may send to.
+type Credential struct {
+	SecretID  string
+	SecretKey string
+	// DataHubIDs limits the key to these access points; nil allows all.
+	DataHubIDs []string
+}
+
+// Verifier checks request signatures against a fixed set of keys. It is
+// safe for concurrent use.
+type Verifier struct {
+	keys map[string]Credential
+}
+
+// New returns a Verifier for creds. SecretIds must be unique and no field
+// empty; the error never contains a SecretKey.
+func New(creds []Credential) (*Verifier, error) {
+	if len(creds) == 0 {
+		return nil, fmt.Errorf("tcauth: no credentials")
+	}
+	v := &Verifier{keys: make(map[string]Credential, len(creds))}
+	for i, c := range creds {
+		switch {
+		case c.SecretID == "":
+			return nil, fmt.Errorf("tcauth: credential %d: empty SecretId", i+1)
+		case c.SecretKey == "":
+			return nil, fmt.Errorf("tcauth: credential %d (%s): empty SecretKey", i+1, c.SecretID)
+		}
+		if _, dup := v.keys[c.SecretID]; dup {
+			return nil, fmt.Errorf("tcauth: SecretId %s is listed twice", c.SecretID)
+		}
+		c.DataHubIDs = slices.Clone(c.DataHubIDs)
+		v.keys[c.SecretID] = c
+	}
+	return v, nil
+}
+
+var _ core.Authenticator = (*Verifier)(nil)
+
+// Authenticate implements core.Authenticator. A request with an
+// Authorization header is checked as TC3-HMAC-SHA256; one without, as a
+// legacy signature in its form body or query (Signature, SecretId, ...).
+// Every failure is a *core.Error with an AuthFailure code.
+func (v *Verifier) Authenticate(r *core.Request, now time.Time) (core.Caller, error) {
+	if auth := header(r.Header, "Authorization"); auth != "" {
+		return v.tc3(r, auth, now)
+	}
+	if params, ok := legacyParams(r); ok {
+		return v.legacy(r, params, now)
+	}
+	return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization,
+		"the request is not signed: send an Authorization header (%s) or the Signature parameters of HmacSHA1/HmacSHA256 signing", Algorithm)
+}
+
+func (v *Verifier) caller(c Credential) core.Caller {
+	return core.Caller{SecretID: c.SecretID, DataHubIDs: c.DataHubIDs}
+}
+
+// lookup finds the key for id.
+func (v *Verifier) lookup(id string) (Credential, error) {
+	c, ok := v.keys[id]
+	if !ok {
+		return c, core.Errorf(core.CodeSecretIDNotFound, "SecretId %s does not exist", id)
+	}
+	return c, nil
+}
+
+// checkTime parses a Unix timestamp and checks it against now.
+func checkTime(raw, name string, now time.Time) (int64, error) {
+	ts, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil || ts <= 0 {
+		if raw == "" {
+			return 0, core.Errorf(core.CodeInvalidAuthorization, "missing %s", name)
+		}
+		return 0, core.Errorf(core.CodeInvalidAuthorization, "%s %q is not a Unix time in seconds", name, raw)
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > MaxSkew || d < -MaxSkew {
+		return 0, core.Errorf(core.CodeSignatureExpire,
+			"signature expired: %s %d is %s away from server time %d; the limit is %s",
+			name, ts, d.Abs().Round(time.Second), now.Unix(), MaxSkew)
+	}
+	return ts, nil
+}
+
+func tokenFailure(where string) error {
+	return core.Errorf(core.CodeTokenFailure,
+		"temporary credentials (%s) are not supported; sign with a SecretId and SecretKey from DATAHUB_CREDENTIALS", where)
+}
+
+// ---- TC3-HMAC-SHA256 ----
+
+// tc3Auth is a parsed TC3 Authorization header.
+type tc3Auth struct {
+	secretID      string
+	date, service string // from the credential scope
+	scope         string // date/service/tc3_request
+	signedHeaders string // as sent: lower-case names joined by ';'
+	headers       []string
+	signature     [sha256.Size]byte
+}
+
+// parseTC3 reads
+// "TC3-HMAC-SHA256 Credential=id/date/service/tc3_request, SignedHeaders=a;b, Signature=hex".
+func parseTC3(auth string) (tc3Auth, error) {
+	var a tc3Auth
+	rest, ok := strings.CutPrefix(auth, Algorithm+" ")
+	if !ok {
+		alg, _, _ := strings.Cut(auth, " ")
+		if len(alg) > 32 {
+			alg = alg[:32]
+		}
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: algorithm %q is not supported; use %s", alg, Algorithm)
+	}
+	var credential, signedHeaders, signature string
+	for part := range strings.SplitSeq(rest, ",") {
+		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			credential = val
+		case "SignedHeaders":
+			signedHeaders = val
+		case "Signature":
+			signature = val
+		}
+	}
+	switch {
+	case credential == "":
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: missing Credential")
+	case signedHeaders == "":
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: missing SignedHeaders")
+	case signature == "":
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: missing Signature")
+	}
+	// The SecretId comes first and the scope is its last three parts.
+	parts := strings.Split(credential, "/")
+	n := len(parts)
+	if n < 4 || parts[n-1] != "tc3_request" || parts[n-2] == "" || parts[0] == "" {
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: Credential is not SecretId/date/service/tc3_request")
+	}
+	a.secretID = strings.Join(parts[:n-3], "/")
+	a.date, a.service = parts[n-3], parts[n-2]
+	a.scope = a.date + "/" + a.service + "/tc3_request"
+	if _, err := time.Parse(time.DateOnly, a.date); err != nil {
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: credential date %q is not YYYY-MM-DD", a.date)
+	}
+	a.signedHeaders = signedHeaders
+	a.headers = strings.Split(signedHeaders, ";")
+	if !slices.Contains(a.headers, "content-type") || !slices.Contains(a.headers, "host") {
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must include content-type and host", signedHeaders)
+	}
+	for _, h := range a.headers {
+		if h == "" || h != strings.ToLower(h) {
+			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be lower-case names separated by ';'", signedHeaders)
+		}
+	}
+	if len(signature) != 2*sha256.Size {
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: Signature is not %d hex digits", 2*sha256.Size)
+	}
+	if _, err := hex.Decode(a.signature[:], []byte(signature)); err != nil {
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: Signature is not %d hex digits", 2*sha256.Size)
+	}
+	return a, nil
+}
+
+func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller, error) {
+	a, err := parseTC3(auth)
+	if err != nil {
+		return core.Caller{}, err
+	}
+	rawTS := header(r.Header, "X-TC-Timestamp")
+	ts, err := checkTime(rawTS, "X-TC-Timestamp", now)
+	if err != nil {
+		return core.Caller{}, err
+	}
+	if want := time.Unix(ts, 0).UTC().Format(time.DateOnly); a.date != want {
+		return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization,
+			"Authorization: credential date %s is not %s, the UTC date of X-TC-Timestamp %d", a.date, want, ts)
+	}
+	cred, err := v.lookup(a.secretID)
+	if err != nil {
+		return core.Caller{}, err
+	}
+	if header(r.Header, "X-TC-Token") != "" {
+		return core.Caller{}, tokenFailure("X-TC-Token")
+	}
+
+	// Everything the candidates share: the payload hash, the signed header
+	// lines other than host, the signing key.
+	var payloadHash [sha256.Size]byte
+	if header(r.Header, "X-TC-Content-SHA256") == unsignedPayload {
+		payloadHash = sha256.Sum256([]byte(unsignedPayload))
+	} else {
+		payloadHash = sha256.Sum256(r.Body)
+	}
+	c := canonical{
+		method:        r.Method,
+		signedHeaders: a.signedHeaders,
+		payloadHash:   hex.EncodeToString(payloadHash[:]),
+		lines:         make([]headerLine, len(a.headers)),
+	}
+	for i, name := range a.headers {
+		c.lines[i] = headerLine{name: name}
+		if name == "host" {
+			c.hostLine = i
+			continue
+		}
+		c.lines[i].value = strings.ToLower(strings.TrimSpace(header(r.Header, name)))
+	}
+	key := signingKey(cred.SecretKey, a.date, a.service)
+	prefix := Algorithm + "\n" + rawTS + "\n" + a.scope + "\n"
+
+	mac := hmac.New(sha256.New, key)
+	buf := make([]byte, 0, 512)
+	var sum [sha256.Size]byte
+	for _, query := range queryCandidates(r.RawQuery) {
+		for _, host := range hostCandidates(r) {
+			for _, path := range pathCandidates(r.Path) {
+				buf = c.append(buf[:0], path, query, host)
+				crHash := sha256.Sum256(buf)
+				mac.Reset()
+				mac.Write([]byte(prefix))
+				var hexHash [2 * sha256.Size]byte
+				hex.Encode(hexHash[:], crHash[:])
+				mac.Write(hexHash[:])
+				if hmac.Equal(mac.Sum(sum[:0]), a.signature[:]) {
+					return v.caller(cred), nil
+				}
+			}
+		}
+	}
+	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+}
+
+// signingKey derives kSigning = HMAC(HMAC(HMAC("TC3"+key, date), service), "tc3_request").
+func signingKey(secretKey, date, service string) []byte {
+	k := hmacSHA256([]byte("TC3"+secretKey), date)
+	k = hmacSHA256(k, service)
+	return hmacSHA256(k, "tc3_request")
+}
+
+func hmacSHA256(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}
+
+// canonical is a TC3 canonical request with the URI, query and host left
+// open, so that each candidate costs one append.
+type canonical struct {
+	method        string
+	lines         []headerLine // in SignedHeaders order; lines[hostLine] takes the host
+	hostLine      int
+	signedHeaders string
+	payloadHash   string
+}
+
+type headerLine struct{ name, value string }
+
+// append writes
+// METHOD\nURI\nQUERY\nname:value\n...\n\nSignedHeaders\nhex(sha256(payload)).
+func (c *canonical) append(b []byte, path, query, host string) []byte {
+	b = append(b, c.method...)
+	b = append(b, '\n')
+	b = append(b, path...)
+	b = append(b, '\n')
+	b = append(b, query...)
+	b = append(b, '\n')
+	for i, l := range c.lines {
+		b = append(b, l.name...)
+		b = append(b, ':')
+		if i == c.hostLine {
+			b = append(b, host...)
+		} else {
+			b = append(b, l.value...)
+		}
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	b = append(b, c.signedHeaders...)
+	b = append(b, '\n')
+	return append(b, c.payloadHash...)
+}
+
+// hostCandidates are the hosts a client may have signed, most likely
+// first: the Host as received (the Go SDK signs it with its port), then
+// without the port (the Node SDK signs URL.hostname), then the host the
+// client addressed before a proxy, from X-Forwarded-Host. Lower-cased, as
+// the canonical headers are.
+func hostCandidates(r *core.Request) []string {
+	host := r.Host
+	if host == "" {
+		host = header(r.Header, "Host")
+	}
+	out := make([]string, 0, 4)
+	add := func(h string) {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	add(host)
+	add(stripPort(host))
+	if fwd := header(r.Header, "X-Forwarded-Host"); fwd != "" {
+		fwd, _, _ = strings.Cut(fwd, ",") // the first is the client's; proxies append theirs
+		add(fwd)
+		add(stripPort(fwd))
+	}
+	if len(out) == 0 {
+		out = append(out, "")
+	}
+	return out
+}
+
+func stripPort(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		if strings.Contains(h, ":") { // an IPv6 literal keeps its brackets in a URL host
+			return "[" + h + "]"
+		}
+		return h
+	}
+	return host
+}
+
+// pathCandidates: "/" (the Go SDK always signs it), then the path as
+// received, stage prefix included (the Node SDK signs URL.pathname).
+func pathCandidates(path string) []string {
+	if path == "" || path == "/" {
+		return []string{"/"}
+	}
+	return []string{"/", path}
+}
+
+// queryCandidates: the query exactly as received (what both SDKs sign),
+// then, when it differs, the same parameters re-encoded in sorted
+// url.Values order, as a gateway that hands the query over as a map and
+// has it rebuilt will send it.
+func queryCandidates(raw string) []string {
+	if raw == "" {
+		return []string{""}
+	}
+	values, err := url.ParseQuery(raw)
+	if err != nil {
+		return []string{raw}
+	}
+	if enc := values.Encode(); enc != raw {
+		return []string{raw, enc}
+	}
+	return []string{raw}
+}
+
+// ---- legacy HmacSHA1 / HmacSHA256 ----
+
+// legacyParams returns the parameters of a request signed the legacy way:
+// the query of a GET, the form body of a POST. ok is false when there is
+// no Signature parameter.
+func legacyParams(r *core.Request) (url.Values, bool) {
+	var raw string
+	switch r.Method {
+	case http.MethodGet:
+		raw = r.RawQuery
+	case http.MethodPost:
+		mt, _, _ := mime.ParseMediaType(header(r.Header, "Content-Type"))
+		if mt != "application/x-www-form-urlencoded" {
+			return nil, false
+		}
+		raw = string(r.Body)
+	default:
+		return nil, false
+	}
+	if !strings.Contains(raw, "Signature=") {
+		return nil, false
+	}
+	values, err := url.ParseQuery(raw)
+	if err != nil || values.Get("Signature") == "" {
+		return nil, false
+	}
+	return values, true
+}
+
+func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (core.Caller, error) {
+	var newHash func() hash.Hash
+	switch method := params.Get("SignatureMethod"); method {
+	case "", "HmacSHA1": // the v1 default when none is named
+		newHash = sha1.New
+	case "HmacSHA256":
+		newHash = sha256.New
+	default:
+		return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization, "SignatureMethod %q is not supported; use HmacSHA256, HmacSHA1 or TC3-HMAC-SHA256", method)
+	}
+	id := params.Get("SecretId")
+	if id == "" {
+		return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization, "missing parameter SecretId")
+	}
+	if _, err := checkTime(params.Get("Timestamp"), "Timestamp", now); err != nil {
+		return core.Caller{}, err
+	}
+	cred, err := v.lookup(id)
+	if err != nil {
+		return core.Caller{}, err
+	}
+	if params.Get("Token") != "" {
+		return core.Caller{}, tokenFailure("the Token parameter")
+	}
+	want, err := base64.StdEncoding.DecodeString(params.Get("Signature"))
+	if err != nil {
+		return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+	}
+
+	// "?" then every parameter but Signature, sorted, as k=v with the raw
+	// (decoded) values, joined by '&'.
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		if k != "Signature" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var q strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			q.WriteByte('&')
+		}
+		q.WriteString(k)
+		q.WriteByte('=')
+		q.WriteString(params.Get(k))
+	}
+	query := q.String()
+
+	mac := hmac.New(newHash, []byte(cred.SecretKey))
+	buf := make([]byte, 0, 256+len(query))
+	for _, host := range hostCandidates(r) {
+		for _, path := range pathCandidates(r.Path) {
+			buf = append(buf[:0], r.Method...)
+			buf = append(buf, host...)
+			buf = append(buf, path...)
+			buf = append(buf, '?')
+			buf = append(buf, query...)
+			mac.Reset()
+			mac.Write(buf)
+			if hmac.Equal(mac.Sum(nil), want) {
+				return v.caller(cred), nil
+			}
+		}
+	}
+	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+}
+
+// header is h.Get(name), falling back to a case-insensitive scan for a
+// header map whose keys an adapter did not canonicalise.
+func header(h http.Header, name string) string {
+	if v := h.Get(name); v != "" {
+		return v
+	}
+	for k, vs := range h {
+		if len(vs) > 0 && strings.EqualFold(k, name) {
+			return vs[0]
+		}
+	}
+	return ""
+}
