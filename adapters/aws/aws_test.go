@@ -1,0 +1,210 @@
+package aws_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"httpkafka/adapters/aws"
+	"httpkafka/internal/gatewaytest"
+	"httpkafka/internal/kafkatest"
+)
+
+// lambdaRequestID is the invocation id the tests' Lambda context carries;
+// ALB events have no id of their own, so their envelopes use it.
+const lambdaRequestID = "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
+
+// asSendMessage turns a real event into a POST SendMessage to dataHubID.
+func asSendMessage(m map[string]any, dataHubID string) {
+	if _, ok := m["httpMethod"]; ok {
+		m["httpMethod"] = "POST"
+	}
+	if rc, ok := m["requestContext"].(map[string]any); ok {
+		if h, ok := rc["http"].(map[string]any); ok {
+			h["method"] = "POST"
+		}
+	}
+	// Every shape has a headers map except an ALB with multi-value
+	// headers turned on, which sends multiValueHeaders only.
+	if _, multi := m["multiValueHeaders"]; !multi {
+		gatewaytest.Object(m, "headers")
+	}
+	gatewaytest.SetHeader(m, "content-type", "application/json")
+	gatewaytest.SetHeader(m, "X-TC-Action", "SendMessage")
+	gatewaytest.SetHeader(m, "x-tc-version", "2019-08-19")
+	m["body"] = gatewaytest.SendMessageBody(dataHubID, "hello from "+dataHubID)
+	m["isBase64Encoded"] = false
+}
+
+type goldenCase struct {
+	name  string // the golden file, the access point datahub-<name> and its topic
+	event string // the real event it starts from
+	edit  func(m map[string]any)
+	ok    bool // a success, whose records are read back from Kafka
+}
+
+var goldenCases = []goldenCase{
+	{name: "rest-v1", event: "aws-apigw-v1-rest-proxy-request.json", ok: true},
+	{name: "rest-v1-base64", event: "aws-apigw-v1-rest-proxy-request.json", ok: true, edit: func(m map[string]any) {
+		m["body"] = base64.StdEncoding.EncodeToString([]byte(m["body"].(string)))
+		m["isBase64Encoded"] = true
+	}},
+	{name: "rest-v1-bad-base64", event: "aws-apigw-v1-rest-proxy-request.json", edit: func(m map[string]any) {
+		m["body"] = "eyJEYXRhSHViSWQiOi!!"
+		m["isBase64Encoded"] = true
+	}},
+	{name: "rest-v1-unknown-datahub", event: "aws-apigw-v1-rest-proxy-request.json", edit: func(m map[string]any) {
+		m["body"] = gatewaytest.SendMessageBody("datahub-nope", "lost")
+	}},
+	{name: "http-api", event: "aws-apigw-v2-http-api-request.json", ok: true},
+	{name: "http-api-missing-action", event: "aws-apigw-v2-http-api-request.json", edit: func(m map[string]any) {
+		gatewaytest.SetHeader(m, "X-TC-Action", "")
+	}},
+	{name: "function-url", event: "aws-lambda-function-url-request.json", ok: true},
+	{name: "function-url-bad-version", event: "aws-lambda-function-url-request.json", edit: func(m map[string]any) {
+		gatewaytest.SetHeader(m, "x-tc-version", "2017-03-12")
+	}},
+	{name: "alb", event: "aws-alb-target-group-request.json", ok: true},
+	{name: "alb-suspended", event: "aws-alb-target-group-request.json"},
+	{name: "alb-multivalue", event: "aws-alb-target-group-request-multivalue-headers.json", ok: true},
+	{name: "alb-multivalue-bad-json", event: "aws-alb-target-group-request-multivalue-headers.json", edit: func(m map[string]any) {
+		m["body"] = `{"DataHubId":"datahub-alb-multivalue-bad-json","Message":[{"Body":"x"}`
+	}},
+}
+
+// TestGolden sends real gateway events, edited into SendMessage requests,
+// through a real core.Service on kfake and compares the gateway responses
+// with testdata/golden.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	points := map[string]string{}
+	var topics []string
+	for _, c := range goldenCases {
+		points["datahub-"+c.name] = c.name
+		topics = append(topics, c.name)
+	}
+	cluster := kafkatest.New(t, 1, topics...)
+	svc := gatewaytest.Service(t, cluster, points, "datahub-alb-suspended")
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			m := gatewaytest.Event(t, filepath.Join("testdata", c.event))
+			asSendMessage(m, "datahub-"+c.name)
+			if c.edit != nil {
+				c.edit(m)
+			}
+			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: lambdaRequestID})
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			out, err := aws.Invoke(ctx, svc, gatewaytest.Marshal(t, m))
+			if err != nil {
+				t.Fatalf("Invoke: %v", err)
+			}
+			gatewaytest.Golden(t, filepath.Join("testdata", "golden", c.name+".json"), gatewaytest.Normalize(t, out, start))
+
+			recs := cluster.ReadAll(t, c.name)
+			if !c.ok {
+				if len(recs) != 0 {
+					t.Errorf("an API error wrote %d records to %s", len(recs), c.name)
+				}
+				return
+			}
+			if len(recs) != 2 || string(recs[0].Key) != "user-1" || !strings.HasPrefix(string(recs[0].Value), "hello from datahub-"+c.name) || recs[1].Key != nil {
+				t.Errorf("records in %s: %d, want the two messages sent", c.name, len(recs))
+			}
+		})
+	}
+}
+
+// TestUnknownEvent checks that only payloads that are not gateway events
+// are Go errors.
+func TestUnknownEvent(t *testing.T) {
+	t.Parallel()
+	for name, payload := range map[string]string{
+		"s3 event":     `{"Records":[{"eventSource":"aws:s3"}]}`,
+		"empty object": `{}`,
+		"array":        `[1,2]`,
+		"string":       `"POST"`,
+		"not json":     `{"httpMethod":`,
+		"v1 no method": `{"version":"1.0","path":"/"}`,
+		"wrong type":   `{"httpMethod":"POST","headers":["a"]}`,
+	} {
+		_, err := aws.Invoke(context.Background(), nil, []byte(payload))
+		if !errors.Is(err, aws.ErrUnknownEvent) {
+			t.Errorf("%s: err = %v, want ErrUnknownEvent", name, err)
+		}
+	}
+}
+
+// TestRequestShape checks what each shape hands the core, beyond the
+// envelope: headers, query, path, host and source address.
+func TestRequestShape(t *testing.T) {
+	t.Parallel()
+	// The function URL sample has "header2": "value1,value2" and cookies.
+	m := gatewaytest.Event(t, "testdata/aws-lambda-function-url-request.json")
+	asSendMessage(m, "datahub-x")
+	got := aws.DebugRequest(t, gatewaytest.Marshal(t, m))
+	if v := got.Header["Header2"]; len(v) != 1 || v[0] != "value1,value2" {
+		t.Errorf("Header2 = %q, want one value \"value1,value2\"", v)
+	}
+	if got.Header.Get("Cookie") != "cookie1; cookie2" || got.RawQuery != "parameter1=value1&parameter1=value2&parameter2=value" ||
+		got.Path != "/my/path" || got.SourceIP != "123.123.123.123" || got.Method != "POST" {
+		t.Errorf("function URL request = %+v", got)
+	}
+
+	m = gatewaytest.Event(t, "testdata/aws-apigw-v1-rest-proxy-request.json")
+	asSendMessage(m, "datahub-x")
+	got = aws.DebugRequest(t, gatewaytest.Marshal(t, m))
+	if v := got.Header["X-Forwarded-For"]; len(v) != 1 || v[0] != "54.240.196.186, 54.182.214.83" {
+		t.Errorf("X-Forwarded-For = %q, want one value", v)
+	}
+	if got.Host != "gy415nuibc.execute-api.us-east-1.amazonaws.com" || got.RawQuery != "name=me" || got.SourceIP != "192.168.196.186" || got.RequestID != "deef4878-7910-11e6-8f14-25afc3e9ae33" {
+		t.Errorf("REST request = %+v", got)
+	}
+
+	m = gatewaytest.Event(t, "testdata/aws-alb-target-group-request-multivalue-headers.json")
+	asSendMessage(m, "datahub-x")
+	gatewaytest.Object(m, "multiValueQueryStringParameters")["q"] = []any{"a%20b", "c"}
+	got = aws.DebugRequest(t, gatewaytest.Marshal(t, m))
+	if got.RawQuery != "key=hello&q=a%20b&q=c" || got.SourceIP != "72.21.198.67" || got.Host != "lambda-test-alb-1234567.us-east-1.elb.amazonaws.com" {
+		t.Errorf("ALB request = %+v", got)
+	}
+}
+
+// BenchmarkDecode compares the adapter's one decode into a union struct
+// with probing the shape first and then decoding the aws-lambda-go type.
+func BenchmarkDecode(b *testing.B) {
+	m := gatewaytest.Event(b, "testdata/aws-apigw-v1-rest-proxy-request.json")
+	asSendMessage(m, "datahub-x")
+	m["body"] = strings.Repeat(`{"DataHubId":"datahub-x","Message":[{"Body":"0123456789"}]}`, 1000)
+	payload := gatewaytest.Marshal(b, m)
+	b.Run("union", func(b *testing.B) {
+		for b.Loop() {
+			aws.DebugDecode(payload)
+		}
+	})
+	b.Run("probe+type", func(b *testing.B) {
+		for b.Loop() {
+			var probe struct {
+				Version        string `json:"version"`
+				HTTPMethod     string `json:"httpMethod"`
+				RequestContext struct {
+					ELB        json.RawMessage `json:"elb"`
+					DomainName string          `json:"domainName"`
+				} `json:"requestContext"`
+			}
+			json.Unmarshal(payload, &probe)
+			var e events.APIGatewayProxyRequest
+			json.Unmarshal(payload, &e)
+		}
+	})
+}
