@@ -1,0 +1,153 @@
+package scf_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tencentyun/scf-go-lib/functioncontext"
+
+	"httpkafka/adapters/scf"
+	"httpkafka/internal/gatewaytest"
+	"httpkafka/internal/kafkatest"
+)
+
+// invocationID is the SCF invocation id of the tests' function context;
+// events without requestContext.requestId answer with it.
+const invocationID = "0f6c5f2e-2a1b-4d8e-9c1a-7e3b5d9a1c42"
+
+// asSendMessage turns a real event into a POST SendMessage to dataHubID.
+func asSendMessage(m map[string]any, dataHubID string) {
+	m["httpMethod"] = "POST"
+	h := gatewaytest.Object(m, "headers")
+	h["content-type"] = "application/json"
+	h["X-TC-Action"] = "SendMessage"
+	h["x-tc-version"] = "2019-08-19"
+	m["body"] = gatewaytest.SendMessageBody(dataHubID, "hello from "+dataHubID)
+}
+
+var goldenCases = []struct {
+	name  string // the golden file, the access point datahub-<name> and its topic
+	event string
+	edit  func(m map[string]any)
+	ok    bool
+}{
+	{name: "apigw", event: "tencent-scf-apigw-request-doc-sample.json", ok: true},
+	{name: "apigw-captured", event: "tencent-scf-apigw-request-captured.json", ok: true},
+	{name: "apigw-base64", event: "tencent-scf-apigw-request-doc-sample.json", ok: true, edit: func(m map[string]any) {
+		m["body"] = base64.StdEncoding.EncodeToString([]byte(m["body"].(string)))
+		m["isBase64Encoded"] = true
+	}},
+	{name: "apigw-bad-base64", event: "tencent-scf-apigw-request-doc-sample.json", edit: func(m map[string]any) {
+		m["body"] = "not base64 at all"
+		m["isBase64Encoded"] = true
+	}},
+	{name: "apigw-unknown-datahub", event: "tencent-scf-apigw-request-doc-sample.json", edit: func(m map[string]any) {
+		m["body"] = gatewaytest.SendMessageBody("datahub-nope", "lost")
+	}},
+	{name: "apigw-wrong-action", event: "tencent-scf-apigw-request-captured.json", edit: func(m map[string]any) {
+		gatewaytest.Object(m, "headers")["X-TC-Action"] = "DescribeInstances"
+	}},
+	{name: "apigw-put", event: "tencent-scf-apigw-request-doc-sample.json", edit: func(m map[string]any) {
+		m["httpMethod"] = "PUT"
+	}},
+}
+
+// TestGolden sends real API Gateway trigger events, edited into SendMessage
+// requests, through a real core.Service on kfake and compares the
+// integrated responses with testdata/golden.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	points := map[string]string{}
+	var topics []string
+	for _, c := range goldenCases {
+		points["datahub-"+c.name] = c.name
+		topics = append(topics, c.name)
+	}
+	cluster := kafkatest.New(t, 1, topics...)
+	svc := gatewaytest.Service(t, cluster, points)
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			m := gatewaytest.Event(t, filepath.Join("testdata", c.event))
+			asSendMessage(m, "datahub-"+c.name)
+			if c.edit != nil {
+				c.edit(m)
+			}
+			ctx := functioncontext.NewContext(context.Background(), &functioncontext.FunctionContext{RequestID: invocationID})
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			out, err := scf.Invoke(ctx, svc, gatewaytest.Marshal(t, m))
+			if err != nil {
+				t.Fatalf("Invoke: %v", err)
+			}
+			gatewaytest.Golden(t, filepath.Join("testdata", "golden", c.name+".json"), gatewaytest.Normalize(t, out, start))
+
+			recs := cluster.ReadAll(t, c.name)
+			if !c.ok {
+				if len(recs) != 0 {
+					t.Errorf("an API error wrote %d records to %s", len(recs), c.name)
+				}
+				return
+			}
+			if len(recs) != 2 || string(recs[0].Key) != "user-1" || !strings.HasPrefix(string(recs[0].Value), "hello from datahub-"+c.name) || recs[1].Key != nil {
+				t.Errorf("records in %s: %d, want the two messages sent", c.name, len(recs))
+			}
+		})
+	}
+}
+
+// TestRequest checks the request handed to the core: canonical headers,
+// the query rebuilt from the three queryString value forms, the ids.
+func TestRequest(t *testing.T) {
+	t.Parallel()
+	m := gatewaytest.Event(t, "testdata/tencent-scf-apigw-request-captured.json")
+	gatewaytest.Object(m, "headers")["x-list"] = "a, b"
+	var e scf.Event
+	if err := json.Unmarshal(gatewaytest.Marshal(t, m), &e); err != nil {
+		t.Fatal(err)
+	}
+	r := scf.Request(&e)
+	if r.RawQuery != "a=b&a=c&i&x=y" {
+		t.Errorf("RawQuery = %q, want a=b&a=c&i&x=y", r.RawQuery)
+	}
+	if v := r.Header["X-List"]; len(v) != 1 || v[0] != "a, b" {
+		t.Errorf("X-List = %q, want one value", v)
+	}
+	if r.Host != "service-xxx-123456.ap-shanghai.apigateway.myqcloud.com" || r.Header.Get("X-Qualifier") != "$LATEST" ||
+		r.SourceIP != "8.8.8.8" || r.Path != "/ritchiechen-apigw-test" || r.Method != "GET" {
+		t.Errorf("request = %+v", r)
+	}
+
+	var q scf.QueryString
+	if err := json.Unmarshal([]byte(`{"n":1.5,"z":null,"f":false,"s":"a b&c"}`), &q); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Encode(); got != "n=1.5&s=a+b%26c" {
+		t.Errorf("Encode = %q", got)
+	}
+}
+
+// TestNotAPIGateway checks that only payloads that are not API Gateway
+// events are Go errors.
+func TestNotAPIGateway(t *testing.T) {
+	t.Parallel()
+	for name, payload := range map[string]string{
+		"timer":        `{"Type":"Timer","TriggerName":"t","Time":"2019-02-21T11:49:00Z","Message":""}`,
+		"array":        `[]`,
+		"not json":     `{"httpMethod"`,
+		"bad query":    `{"httpMethod":"POST","queryString":{"a":[1]}}`,
+		"empty object": `{}`,
+	} {
+		_, err := scf.Invoke(context.Background(), nil, []byte(payload))
+		if !errors.Is(err, scf.ErrNotAPIGateway) {
+			t.Errorf("%s: err = %v, want ErrNotAPIGateway", name, err)
+		}
+	}
+}
