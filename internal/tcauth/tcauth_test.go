@@ -249,7 +249,7 @@ func wantCode(t *testing.T, err error, code string) {
 
 // nodeRequest is one request captured from the official Node SDK
 // (tencentcloud-sdk-nodejs-ckafka 4.1.314 with common 4.1.220) by a plain
-// node http server; testdata/node-sdk-requests.json was written by that
+// node http server; sdktest/testdata/node-sdk-requests.json was written by that
 // capture and is replayed here byte for byte.
 type nodeRequest struct {
 	Method  string            `json:"method"`
@@ -260,7 +260,7 @@ type nodeRequest struct {
 
 func loadNodeRequests(t *testing.T) map[string]nodeRequest {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/node-sdk-requests.json")
+	raw, err := os.ReadFile("sdktest/testdata/node-sdk-requests.json")
 	if err != nil {
 		t.Fatal(err)
 	}
