@@ -270,9 +270,14 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 	mac := hmac.New(sha256.New, key)
 	buf := make([]byte, 0, 512)
 	var sum [sha256.Size]byte
-	for _, query := range queryCandidates(r.RawQuery) {
-		for _, host := range hostCandidates(r) {
-			for _, path := range pathCandidates(r.Path) {
+	hosts, paths := hostCandidates(r), pathCandidates(r.Path)
+	// The rebuilt forms of the query cost a parse: they are made only
+	// after the query as received has failed.
+	queries := []string{r.RawQuery}
+	for i := 0; i < len(queries); i++ {
+		query := queries[i]
+		for _, host := range hosts {
+			for _, path := range paths {
 				buf = c.append(buf[:0], path, query, host)
 				crHash := sha256.Sum256(buf)
 				mac.Reset()
@@ -284,6 +289,9 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 					return v.caller(cred), nil
 				}
 			}
+		}
+		if i == 0 {
+			queries = queryCandidates(r.RawQuery) // [0] is the query as received
 		}
 	}
 	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
@@ -389,21 +397,26 @@ func pathCandidates(path string) []string {
 }
 
 // queryCandidates: the query exactly as received (what both SDKs sign),
-// then, when it differs, the same parameters re-encoded in sorted
-// url.Values order, as a gateway that hands the query over as a map and
-// has it rebuilt will send it.
+// then, for a gateway that hands the query over parsed and has it rebuilt
+// (API Gateway REST, Tencent API Gateway), the parameters re-encoded in
+// sorted url.Values order (what the Go SDK sends) and the same with spaces
+// as %20 (what the Node SDK's querystring.stringify sends).
 func queryCandidates(raw string) []string {
+	out := []string{raw}
 	if raw == "" {
-		return []string{""}
+		return out
 	}
 	values, err := url.ParseQuery(raw)
 	if err != nil {
-		return []string{raw}
+		return out
 	}
-	if enc := values.Encode(); enc != raw {
-		return []string{raw, enc}
+	enc := values.Encode()
+	for _, q := range []string{enc, strings.ReplaceAll(enc, "+", "%20")} {
+		if !slices.Contains(out, q) {
+			out = append(out, q)
+		}
 	}
-	return []string{raw}
+	return out
 }
 
 // ---- legacy HmacSHA1 / HmacSHA256 ----

@@ -405,7 +405,7 @@ func TestCandidates(t *testing.T) {
 	if got := strings.Join(pathCandidates("/prod/x"), " "); got != "/ /prod/x" {
 		t.Errorf("paths = %q", got)
 	}
-	if got := strings.Join(queryCandidates("b=1&a=x%20y"), " "); got != "b=1&a=x%20y a=x+y&b=1" {
+	if got := strings.Join(queryCandidates("b=1&a=x%20y"), " "); got != "b=1&a=x%20y a=x+y&b=1 a=x%20y&b=1" {
 		t.Errorf("queries = %q", got)
 	}
 }

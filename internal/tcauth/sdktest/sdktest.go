@@ -98,15 +98,18 @@ func (r NodeRequest) Timestamp(t testing.TB) time.Time {
 	return time.Unix(sec, 0)
 }
 
-// ReplayNode sends every captured Node SDK request to baseURL as it was
-// sent, Host header included, with the service's clock set to the time it
-// was signed, and checks that each is produced to Kafka.
-func (e *Env) ReplayNode(t *testing.T, baseURL string) {
+// ReplayNode sends the captured Node SDK requests named in only (all when
+// none) to baseURL as they were sent, Host header included, with the
+// service's clock set to the time each was signed, and checks that each is
+// produced to Kafka.
+func (e *Env) ReplayNode(t *testing.T, baseURL string, only ...string) {
 	t.Helper()
 	reqs := NodeRequests(t)
 	names := make([]string, 0, len(reqs))
 	for name := range reqs {
-		names = append(names, name)
+		if len(only) == 0 || slices.Contains(only, name) {
+			names = append(names, name)
+		}
 	}
 	slices.Sort(names)
 	for _, name := range names {
@@ -152,15 +155,25 @@ func New(t testing.TB) *Env {
 	}
 	e.Service = core.New(core.Options{
 		AccessPoints: map[string]core.AccessPoint{DataHub: {Topic: Topic}, OtherDataHub: {Topic: OtherTopic}, NodeDataHub: {Topic: NodeTopic}},
-		Auth:         v,
+		Auth:         skewed{v, &e.skew},
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:          func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) },
 	}, e.Cluster.Producer(t))
 	return e
 }
 
-// SetClock moves the service's clock by d from real time.
+// SetClock moves the clock that signatures are checked with by d from real
+// time. The service's own clock, which bounds the request, stays real.
 func (e *Env) SetClock(d time.Duration) { e.skew.Store(int64(d)) }
+
+// skewed is an Authenticator whose server time is off by skew.
+type skewed struct {
+	core.Authenticator
+	skew *atomic.Int64
+}
+
+func (s skewed) Authenticate(r *core.Request, now time.Time) (core.Caller, error) {
+	return s.Authenticator.Authenticate(r, now.Add(time.Duration(s.skew.Load())))
+}
 
 // Client is an SDK client for endpoint (host:port[/path]) over plain HTTP,
 // signing with cred; adjust changes the profile further.
