@@ -1,0 +1,342 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"httpkafka/internal/gatewaytest"
+	"httpkafka/internal/kafkatest"
+)
+
+// bootstrap is the function binary, built once by TestMain the way
+// `make build` builds it.
+var bootstrap string
+
+func TestMain(m *testing.M) {
+	bin, cleanup, err := gatewaytest.Build(".", "bootstrap", "lambda.norpc")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bootstrap = bin
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// runtimeAPI is the Lambda Runtime API as the bootstrap sees it: it hands
+// out one queued invocation per GET .../next and collects the answer.
+type runtimeAPI struct {
+	srv     *httptest.Server
+	next    chan *invocation
+	closing chan struct{}
+	initErr chan []byte
+
+	// proc is the function process: an invocation fails at once when it
+	// has exited.
+	proc *gatewaytest.Process
+
+	mu      sync.Mutex
+	pending map[string]*invocation
+}
+
+type invocation struct {
+	id       string
+	payload  []byte
+	deadline time.Time
+	done     chan result
+}
+
+// result is what the function posted: kind "response" or "error".
+type result struct {
+	kind string
+	body []byte
+}
+
+func newRuntimeAPI(t *testing.T) *runtimeAPI {
+	api := &runtimeAPI{next: make(chan *invocation), closing: make(chan struct{}),
+		initErr: make(chan []byte, 1), pending: map[string]*invocation{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case inv := <-api.next:
+			h := w.Header()
+			h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+			h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+			h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:httpkafka")
+			h.Set("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+			w.Write(inv.payload)
+		case <-r.Context().Done():
+		case <-api.closing:
+		}
+	})
+	answer := func(kind string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			api.mu.Lock()
+			inv := api.pending[r.PathValue("id")]
+			delete(api.pending, r.PathValue("id"))
+			api.mu.Unlock()
+			if inv == nil {
+				http.Error(w, "unknown request id", http.StatusBadRequest)
+				return
+			}
+			inv.done <- result{kind: kind, body: body}
+			w.WriteHeader(http.StatusAccepted)
+		}
+	}
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", answer("response"))
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", answer("error"))
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		select {
+		case api.initErr <- body:
+		default:
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	// WithEnableSIGTERM registers an internal extension; its next event
+	// never comes.
+	mux.HandleFunc("POST /2020-01-01/extension/register", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Lambda-Extension-Identifier", "ext-1")
+		w.Write([]byte(`{}`))
+	})
+	mux.HandleFunc("GET /2020-01-01/extension/event/next", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-api.closing:
+		}
+	})
+	api.srv = httptest.NewServer(mux)
+	t.Cleanup(func() {
+		close(api.closing)
+		api.srv.Close()
+	})
+	return api
+}
+
+func (api *runtimeAPI) addr() string { return strings.TrimPrefix(api.srv.URL, "http://") }
+
+// invoke queues one invocation and waits for the function's answer.
+func (api *runtimeAPI) invoke(t *testing.T, id string, payload []byte) result {
+	t.Helper()
+	inv := &invocation{id: id, payload: payload, deadline: time.Now().Add(15 * time.Second), done: make(chan result, 1)}
+	api.mu.Lock()
+	api.pending[id] = inv
+	api.mu.Unlock()
+	select {
+	case api.next <- inv:
+	case <-api.proc.Exited():
+		t.Fatalf("invocation %s: the function exited", id)
+	case <-time.After(15 * time.Second):
+		t.Fatalf("invocation %s: the function did not ask for it", id)
+	}
+	select {
+	case res := <-inv.done:
+		return res
+	case <-api.proc.Exited():
+		t.Fatalf("invocation %s: the function exited", id)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("invocation %s: no answer", id)
+	}
+	return result{}
+}
+
+// shape is one gateway: its ready-made event in events/ and how to read
+// its response.
+type shape struct {
+	name, event string
+	// requestID is the RequestId the envelope must carry ("" = the
+	// Lambda invocation id).
+	requestID string
+	// multiValue responses carry Content-Type in multiValueHeaders.
+	multiValue bool
+	alb        bool
+}
+
+var shapes = []shape{
+	{name: "rest-api", event: "rest-api.json", requestID: "deef4878-7910-11e6-8f14-25afc3e9ae33"},
+	{name: "http-api", event: "http-api.json", requestID: "LV7fzho-PHcEJPw="},
+	{name: "function-url", event: "function-url.json", requestID: "id"},
+	{name: "alb", event: "alb.json", alb: true},
+	{name: "alb-multivalue", event: "alb-multivalue.json", alb: true, multiValue: true},
+}
+
+// gatewayResponse is the union of the shapes' responses.
+type gatewayResponse struct {
+	StatusCode        int                 `json:"statusCode"`
+	StatusDescription *string             `json:"statusDescription"`
+	Headers           map[string]string   `json:"headers"`
+	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+	Body              string              `json:"body"`
+	IsBase64Encoded   bool                `json:"isBase64Encoded"`
+}
+
+// check reads a response of shape s and returns its envelope.
+func (s shape) check(t *testing.T, res result) string {
+	t.Helper()
+	if res.kind != "response" {
+		t.Fatalf("function failed the invocation: %s", res.body)
+	}
+	t.Logf("%s response: %s", s.name, res.body)
+	var raw map[string]json.RawMessage
+	var r gatewayResponse
+	if err := json.Unmarshal(res.body, &raw); err != nil {
+		t.Fatalf("response is not JSON: %v", err)
+	}
+	json.Unmarshal(res.body, &r)
+	if r.StatusCode != 200 || r.IsBase64Encoded {
+		t.Errorf("statusCode %d isBase64Encoded %v, want 200 false", r.StatusCode, r.IsBase64Encoded)
+	}
+	switch {
+	case s.multiValue:
+		if _, ok := raw["headers"]; ok || len(r.MultiValueHeaders["Content-Type"]) != 1 || r.MultiValueHeaders["Content-Type"][0] != "application/json" {
+			t.Errorf("multi-value ALB response headers: %s", res.body)
+		}
+	default:
+		if _, ok := raw["multiValueHeaders"]; ok || r.Headers["Content-Type"] != "application/json" {
+			t.Errorf("response headers: %s", res.body)
+		}
+	}
+	if s.alb != (r.StatusDescription != nil) || (s.alb && *r.StatusDescription != "200 OK") {
+		t.Errorf("statusDescription: %s", res.body)
+	}
+	return r.Body
+}
+
+type envelope struct {
+	Response struct {
+		MessageId []string
+		Error     *struct{ Code, Message string }
+		RequestId string
+	}
+}
+
+// TestBootstrap runs the bootstrap binary against a Runtime API served
+// here and a kfake cluster: each gateway's ready-made event from events/
+// (a success) and the same event for an unknown access point (an API
+// error), then reads the records back from Kafka.
+func TestBootstrap(t *testing.T) {
+	t.Parallel()
+	cluster := kafkatest.New(t, 3, "demo")
+	api := newRuntimeAPI(t)
+	api.proc = gatewaytest.Start(t, bootstrap,
+		"AWS_LAMBDA_RUNTIME_API="+api.addr(),
+		"KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","),
+		"DATAHUB_ACCESS_POINTS=datahub-demo=demo",
+		"DATAHUB_AUTH=none", // signing has its own end-to-end tests
+		"LOG_LEVEL=DEBUG",
+	)
+	type sent struct {
+		id   string // MessageId
+		body string
+		key  string
+	}
+	var written []sent
+	var okEnvelopes, errEnvelopes []string
+	for i, s := range shapes {
+		t.Run(s.name, func(t *testing.T) {
+			payload, err := os.ReadFile(filepath.Join("..", "..", "events", s.event))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lambdaID := fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", i)
+			wantID := s.requestID
+			if wantID == "" {
+				wantID = lambdaID
+			}
+
+			body := s.check(t, api.invoke(t, lambdaID, payload))
+			var env envelope
+			if err := json.Unmarshal([]byte(body), &env); err != nil {
+				t.Fatalf("envelope: %v: %s", err, body)
+			}
+			if env.Response.Error != nil || len(env.Response.MessageId) != 2 || env.Response.RequestId != wantID {
+				t.Fatalf("success envelope %s, want 2 MessageIds and RequestId %s", body, wantID)
+			}
+			written = append(written,
+				sent{env.Response.MessageId[0], "hello from " + s.name, "user-1"},
+				sent{env.Response.MessageId[1], "second message, no key", ""})
+			okEnvelopes = append(okEnvelopes, gatewaytest.Comparable(body))
+
+			var m map[string]any
+			json.Unmarshal(payload, &m)
+			m["body"] = `{"DataHubId":"datahub-nope","Message":[{"Body":"lost"}]}`
+			bad, _ := json.Marshal(m)
+			wantErrID := s.requestID
+			if wantErrID == "" {
+				wantErrID = lambdaID + "-e"
+			}
+			body = s.check(t, api.invoke(t, lambdaID+"-e", bad))
+			env = envelope{}
+			json.Unmarshal([]byte(body), &env)
+			if env.Response.Error == nil || env.Response.Error.Code != "ResourceNotFound" || env.Response.RequestId != wantErrID {
+				t.Errorf("error envelope %s, want ResourceNotFound", body)
+			}
+			errEnvelopes = append(errEnvelopes, gatewaytest.Comparable(body))
+		})
+	}
+	t.Run("identical envelopes", func(t *testing.T) {
+		for i := 1; i < len(okEnvelopes); i++ {
+			if okEnvelopes[i] != okEnvelopes[0] || errEnvelopes[i] != errEnvelopes[0] {
+				t.Errorf("%s answers differently from %s:\n%s\n%s\n%s\n%s", shapes[i].name, shapes[0].name,
+					okEnvelopes[i], okEnvelopes[0], errEnvelopes[i], errEnvelopes[0])
+			}
+		}
+	})
+	t.Run("records", func(t *testing.T) {
+		recs := cluster.ReadAll(t, "demo")
+		if len(recs) != len(written) {
+			t.Fatalf("%d records in demo, want %d", len(recs), len(written))
+		}
+		at := map[string]string{}
+		for _, r := range recs {
+			at[fmt.Sprintf("datahub-demo:demo:%d:%d:", r.Partition, r.Offset)] = string(r.Key) + "|" + string(r.Value)
+		}
+		for _, w := range written {
+			prefix := w.id[:strings.LastIndex(w.id[:strings.LastIndexByte(w.id, ':')], ":")+1]
+			if got := at[prefix]; got != w.key+"|"+w.body {
+				t.Errorf("record %s = %q, want %q", w.id, got, w.key+"|"+w.body)
+			}
+		}
+	})
+	t.Run("not a gateway event", func(t *testing.T) {
+		res := api.invoke(t, "c0ffee00-0000-4000-8000-00000000ffff", []byte(`{"Records":[{"eventSource":"aws:s3"}]}`))
+		if res.kind != "error" || !strings.Contains(string(res.body), "not an API Gateway, function URL or ALB event") {
+			t.Errorf("got %s %s, want an invocation error", res.kind, res.body)
+		}
+	})
+}
+
+// TestBootstrapConfigError checks that a function without KAFKA_BROKERS
+// reports an init error naming it and exits.
+func TestBootstrapConfigError(t *testing.T) {
+	t.Parallel()
+	api := newRuntimeAPI(t)
+	p := gatewaytest.Start(t, bootstrap, "AWS_LAMBDA_RUNTIME_API="+api.addr(), "DATAHUB_ACCESS_POINTS=datahub-demo=demo")
+	select {
+	case body := <-api.initErr:
+		if !strings.Contains(string(body), "KAFKA_BROKERS") {
+			t.Errorf("init error %s does not name KAFKA_BROKERS", body)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no init error")
+	}
+	err, exited := p.Wait(10 * time.Second)
+	if !exited || err == nil {
+		t.Errorf("process exited=%v err=%v, want a non-zero exit", exited, err)
+	}
+	if !strings.Contains(p.Stderr(), `"level":"ERROR"`) {
+		t.Errorf("no JSON error log: %s", p.Stderr())
+	}
+}
