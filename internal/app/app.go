@@ -46,6 +46,9 @@ func New(cfg *config.Config, log *slog.Logger, mode Mode) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if auth == nil && mode == Deployed {
+		log.Warn(summary)
+	}
 	producer, err := kafka.New(KafkaConfig(cfg, log))
 	if err != nil {
 		return nil, err

@@ -1,0 +1,92 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestCredentials(t *testing.T) {
+	tests := []struct {
+		value string
+		want  []Credential
+	}{
+		{"AKIDa:keyA", []Credential{{SecretID: "AKIDa", SecretKey: "keyA"}}},
+		{" AKIDa:keyA , AKIDb:keyB:datahub-x|datahub-y ,", []Credential{
+			{SecretID: "AKIDa", SecretKey: "keyA"},
+			{SecretID: "AKIDb", SecretKey: "keyB", DataHubIDs: []string{"datahub-x", "datahub-y"}},
+		}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv("DATAHUB_CREDENTIALS", tt.value)
+			cfg, err := Load()
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if !slices.EqualFunc(cfg.Credentials, tt.want, func(a, b Credential) bool {
+				return a.SecretID == b.SecretID && a.SecretKey == b.SecretKey && slices.Equal(a.DataHubIDs, b.DataHubIDs) && (a.DataHubIDs == nil) == (b.DataHubIDs == nil)
+			}) {
+				t.Errorf("got %#v, want %#v", cfg.Credentials, tt.want)
+			}
+		})
+	}
+}
+
+// TestCredentialsErrors: a malformed value stops start-up with one line
+// that names the variable and never shows a secret key.
+func TestCredentialsErrors(t *testing.T) {
+	tests := []struct{ env, value string }{
+		{"DATAHUB_CREDENTIALS", "AKIDa"},
+		{"DATAHUB_CREDENTIALS", "AKIDa:"},
+		{"DATAHUB_CREDENTIALS", ":s3cretKey"},
+		{"DATAHUB_CREDENTIALS", "AKIDa:s3cretKey:datahub-a:extra"},
+		{"DATAHUB_CREDENTIALS", "AKIDa:s3cretKey:datahub a"},
+		{"DATAHUB_CREDENTIALS", "AKIDa:s3cretKey:"},
+		{"DATAHUB_CREDENTIALS", "AKIDa:s3cretKey,AKIDa:s3cretKey2"},
+		{"DATAHUB_CREDENTIALS", "AKID a:s3cretKey"},
+		{"DATAHUB_CREDENTIALS", "AKIDa:s3cret\tKey"},
+		{"DATAHUB_AUTH", "TC3-HMAC"},
+		{"DATAHUB_AUTH", "off"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			t.Setenv(tt.env, tt.value)
+			_, err := Load()
+			if err == nil {
+				t.Fatal("Load accepted it")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.env) || strings.Contains(msg, "\n") {
+				t.Errorf("error %q: want one line naming %s", msg, tt.env)
+			}
+			if strings.Contains(msg, "s3cret") {
+				t.Errorf("error %q shows the secret key", msg)
+			}
+		})
+	}
+}
+
+func TestCredentialsAccessPoints(t *testing.T) {
+	t.Setenv("DATAHUB_ACCESS_POINTS", "datahub-a=topicA")
+	t.Setenv("DATAHUB_CREDENTIALS", "AKIDa:s3cretKey:datahub-a|datahub-typo")
+	_, err := Load()
+	if err == nil || !strings.Contains(err.Error(), "DATAHUB_CREDENTIALS") || !strings.Contains(err.Error(), "datahub-typo") {
+		t.Fatalf("Load: %v, want an error naming DATAHUB_CREDENTIALS and datahub-typo", err)
+	}
+	t.Setenv("DATAHUB_CREDENTIALS", "AKIDa:s3cretKey:datahub-a")
+	if _, err := Load(); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+}
+
+func TestCredentialStringHidesKey(t *testing.T) {
+	cs := Credentials{{SecretID: "AKIDa", SecretKey: "s3cretKey", DataHubIDs: []string{"datahub-a"}}}
+	for _, s := range []string{fmt.Sprint(cs), fmt.Sprintf("%v", Config{Credentials: cs}), fmt.Sprintf("%+v", Config{Credentials: cs})} {
+		if strings.Contains(s, "s3cretKey") || !strings.Contains(s, "AKIDa") {
+			t.Errorf("%q: want the SecretId and not the key", s)
+		}
+	}
+}
