@@ -287,6 +287,11 @@ func TestBootstrap(t *testing.T) {
 		})
 	}
 	t.Run("identical envelopes", func(t *testing.T) {
+		// The same envelope as SCF's (its test checks the same string).
+		want := `{"Response":{"Error":{"Code":"ResourceNotFound","Message":"access point datahub-nope does not exist"},"RequestId":"<id>"}}`
+		if len(errEnvelopes) == 0 || errEnvelopes[0] != want {
+			t.Errorf("error envelopes %q, want %s", errEnvelopes, want)
+		}
 		for i := 1; i < len(okEnvelopes); i++ {
 			if okEnvelopes[i] != okEnvelopes[0] || errEnvelopes[i] != errEnvelopes[0] {
 				t.Errorf("%s answers differently from %s:\n%s\n%s\n%s\n%s", shapes[i].name, shapes[0].name,
