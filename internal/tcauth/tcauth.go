@@ -33,6 +33,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"httpkafka/internal/core"
@@ -67,7 +68,30 @@ type Credential struct {
 // Verifier checks request signatures against a fixed set of keys. It is
 // safe for concurrent use.
 type Verifier struct {
-	keys map[string]Credential
+	keys map[string]*key
+}
+
+// key is a credential and the TC3 signing key derived from it last: every
+// request of a day to one service signs with the same one, so one slot per
+// credential saves three HMACs a request and cannot grow.
+type key struct {
+	Credential
+	derived atomic.Pointer[derivedKey]
+}
+
+type derivedKey struct {
+	date, service string
+	signing       []byte
+}
+
+// signingKey returns kSigning for date and service.
+func (k *key) signingKey(date, service string) []byte {
+	if d := k.derived.Load(); d != nil && d.date == date && d.service == service {
+		return d.signing
+	}
+	d := &derivedKey{date: date, service: service, signing: signingKey(k.SecretKey, date, service)}
+	k.derived.Store(d)
+	return d.signing
 }
 
 // New returns a Verifier for creds. SecretIds must be unique and no field
@@ -76,7 +100,7 @@ func New(creds []Credential) (*Verifier, error) {
 	if len(creds) == 0 {
 		return nil, fmt.Errorf("tcauth: no credentials")
 	}
-	v := &Verifier{keys: make(map[string]Credential, len(creds))}
+	v := &Verifier{keys: make(map[string]*key, len(creds))}
 	for i, c := range creds {
 		switch {
 		case c.SecretID == "":
@@ -88,7 +112,7 @@ func New(creds []Credential) (*Verifier, error) {
 			return nil, fmt.Errorf("tcauth: SecretId %s is listed twice", c.SecretID)
 		}
 		c.DataHubIDs = slices.Clone(c.DataHubIDs)
-		v.keys[c.SecretID] = c
+		v.keys[c.SecretID] = &key{Credential: c}
 	}
 	return v, nil
 }
@@ -110,17 +134,17 @@ func (v *Verifier) Authenticate(r *core.Request, now time.Time) (core.Caller, er
 		"the request is not signed: send an Authorization header (%s) or the Signature parameters of HmacSHA1/HmacSHA256 signing", Algorithm)
 }
 
-func (v *Verifier) caller(c Credential) core.Caller {
-	return core.Caller{SecretID: c.SecretID, DataHubIDs: c.DataHubIDs}
+func (v *Verifier) caller(k *key) core.Caller {
+	return core.Caller{SecretID: k.SecretID, DataHubIDs: k.DataHubIDs}
 }
 
 // lookup finds the key for id.
-func (v *Verifier) lookup(id string) (Credential, error) {
-	c, ok := v.keys[id]
+func (v *Verifier) lookup(id string) (*key, error) {
+	k, ok := v.keys[id]
 	if !ok {
-		return c, core.Errorf(core.CodeSecretIDNotFound, "SecretId %s does not exist", id)
+		return nil, core.Errorf(core.CodeSecretIDNotFound, "SecretId %s does not exist", id)
 	}
-	return c, nil
+	return k, nil
 }
 
 // checkTime parses a Unix timestamp and checks it against now.
@@ -264,10 +288,10 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 		}
 		c.lines[i].value = strings.ToLower(strings.TrimSpace(header(r.Header, name)))
 	}
-	key := signingKey(cred.SecretKey, a.date, a.service)
+	signing := cred.signingKey(a.date, a.service)
 	prefix := Algorithm + "\n" + rawTS + "\n" + a.scope + "\n"
 
-	mac := hmac.New(sha256.New, key)
+	mac := hmac.New(sha256.New, signing)
 	buf := make([]byte, 0, 512)
 	var sum [sha256.Size]byte
 	hosts, paths := hostCandidates(r), pathCandidates(r.Path)

@@ -452,3 +452,37 @@ func BenchmarkTC3(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentServices: requests for two services at once share one
+// credential's cached signing key without mixing them up.
+func TestConcurrentServices(t *testing.T) {
+	v := verifier(t)
+	var reqs []core.Request
+	for _, c := range katCases() {
+		if c.name == "go sdk style" || c.name == "node sdk style" {
+			scope, signed := scopeFor(c)
+			r := c.req
+			r.Header = r.Header.Clone()
+			r.Header.Set("Authorization", tc3Header(katID, scope, signed, c.sig))
+			reqs = append(reqs, r)
+		}
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			var err error
+			for i := range 200 {
+				r := reqs[(g+i)%len(reqs)]
+				if _, err = v.Authenticate(&r, katNow); err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
