@@ -142,7 +142,7 @@ func (v *Verifier) caller(k *key) core.Caller {
 func (v *Verifier) lookup(id string) (*key, error) {
 	k, ok := v.keys[id]
 	if !ok {
-		return nil, core.Errorf(core.CodeSecretIDNotFound, "SecretId %s does not exist", id)
+		return nil, core.Errorf(core.CodeSecretIDNotFound, "SecretId %s does not exist", clip(id))
 	}
 	return k, nil
 }
@@ -154,7 +154,7 @@ func checkTime(raw, name string, now time.Time) (int64, error) {
 		if raw == "" {
 			return 0, core.Errorf(core.CodeInvalidAuthorization, "missing %s", name)
 		}
-		return 0, core.Errorf(core.CodeInvalidAuthorization, "%s %q is not a Unix time in seconds", name, raw)
+		return 0, core.Errorf(core.CodeInvalidAuthorization, "%s %q is not a Unix time in seconds", name, clip(raw))
 	}
 	if d := now.Sub(time.Unix(ts, 0)); d > MaxSkew || d < -MaxSkew {
 		return 0, core.Errorf(core.CodeSignatureExpire,
@@ -188,10 +188,7 @@ func parseTC3(auth string) (tc3Auth, error) {
 	rest, ok := strings.CutPrefix(auth, Algorithm+" ")
 	if !ok {
 		alg, _, _ := strings.Cut(auth, " ")
-		if len(alg) > 32 {
-			alg = alg[:32]
-		}
-		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: algorithm %q is not supported; use %s", alg, Algorithm)
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: algorithm %q is not supported; use %s", clip(alg), Algorithm)
 	}
 	var credential, signedHeaders, signature string
 	for part := range strings.SplitSeq(rest, ",") {
@@ -228,11 +225,11 @@ func parseTC3(auth string) (tc3Auth, error) {
 	a.signedHeaders = signedHeaders
 	a.headers = strings.Split(signedHeaders, ";")
 	if !slices.Contains(a.headers, "content-type") || !slices.Contains(a.headers, "host") {
-		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must include content-type and host", signedHeaders)
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must include content-type and host", clip(signedHeaders))
 	}
 	for _, h := range a.headers {
 		if h == "" || h != strings.ToLower(h) {
-			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be lower-case names separated by ';'", signedHeaders)
+			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be lower-case names separated by ';'", clip(signedHeaders))
 		}
 	}
 	if len(signature) != 2*sha256.Size {
@@ -480,7 +477,7 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 	case "HmacSHA256":
 		newHash = sha256.New
 	default:
-		return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization, "SignatureMethod %q is not supported; use HmacSHA256, HmacSHA1 or TC3-HMAC-SHA256", method)
+		return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization, "SignatureMethod %q is not supported; use HmacSHA256, HmacSHA1 or TC3-HMAC-SHA256", clip(method))
 	}
 	id := params.Get("SecretId")
 	if id == "" {
@@ -538,6 +535,15 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 		}
 	}
 	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+}
+
+// clip shortens caller input that an error message repeats.
+func clip(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "..."
 }
 
 // header is h.Get(name), falling back to a case-insensitive scan for a
