@@ -135,6 +135,15 @@ const (
 	AuthNone = "none"
 )
 
+// kinds names the values envconfig parses, for error messages.
+var kinds = map[string]string{
+	"int":                 "a whole number",
+	"bool":                "true or false",
+	"time.Duration":       "a duration such as 10s or 500ms",
+	"slog.Level":          "a log level",
+	"config.AccessPoints": "a list of id=topic pairs",
+}
+
 var (
 	validID    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	validTopic = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
@@ -150,7 +159,7 @@ func Load() (*Config, error) {
 			return nil, fmt.Errorf("config: DATAHUB_CREDENTIALS: %v", pe.Err)
 		}
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("config: %s=%q is not a valid %s: %v", pe.KeyName, pe.Value, pe.TypeName, pe.Err)
+			return nil, fmt.Errorf("config: %s=%q is not %s: %v", pe.KeyName, pe.Value, kinds[pe.TypeName], pe.Err)
 		}
 		return nil, fmt.Errorf("config: %w", err)
 	}

@@ -1,0 +1,116 @@
+package config
+
+import (
+	"log/slog"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// setenv clears every variable Config reads, then sets env.
+func setenv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for _, name := range variables() {
+		t.Setenv(name, "")
+		os.Unsetenv(name)
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
+// variables lists the envconfig names of Config's fields.
+func variables() []string {
+	var names []string
+	typ := reflect.TypeFor[Config]()
+	for i := range typ.NumField() {
+		if name := typ.Field(i).Tag.Get("envconfig"); name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func TestDefaults(t *testing.T) {
+	setenv(t, nil)
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxMessages != 500 || c.MaxMessageBytes != 1<<20 || c.MaxRequestBytes != 6<<20 ||
+		c.RequestTimeout != 10*time.Second || c.LogLevel != slog.LevelInfo || len(c.KafkaBrokers) != 0 {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	setenv(t, map[string]string{
+		"KAFKA_BROKERS":         "b1:9092,b2:9092",
+		"DATAHUB_ACCESS_POINTS": " datahub-abc=topicDev , datahub-def=topicProd",
+		"DATAHUB_SUSPENDED":     "datahub-def",
+		"DATAHUB_MAX_MESSAGES":  "100",
+		"LOG_LEVEL":             "debug",
+	})
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := AccessPoints{"datahub-abc": "topicDev", "datahub-def": "topicProd"}
+	if !reflect.DeepEqual(c.AccessPoints, want) || !slices.Equal(c.KafkaBrokers, []string{"b1:9092", "b2:9092"}) ||
+		!slices.Equal(c.Suspended, []string{"datahub-def"}) || c.MaxMessages != 100 || c.LogLevel != slog.LevelDebug {
+		t.Errorf("got %+v", c)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tt := range []struct{ env, value, want string }{
+		{"DATAHUB_MAX_MESSAGES", "lots", `config: DATAHUB_MAX_MESSAGES="lots" is not a whole number`},
+		{"DATAHUB_MAX_MESSAGES", "0", "config: DATAHUB_MAX_MESSAGES: 0, want at least 1"},
+		{"DATAHUB_REQUEST_TIMEOUT", "10", `config: DATAHUB_REQUEST_TIMEOUT="10" is not a duration such as 10s or 500ms`},
+		{"DATAHUB_ACCESS_POINTS", "datahub-a", `config: DATAHUB_ACCESS_POINTS="datahub-a" is not a list of id=topic pairs: "datahub-a" is not id=topic`},
+		{"DATAHUB_ACCESS_POINTS", "datahub-a=t,datahub-a=u", "access point datahub-a is listed twice"},
+		{"DATAHUB_ACCESS_POINTS", "datahub:a=t", `config: DATAHUB_ACCESS_POINTS: access point id "datahub:a" may hold only letters`},
+		{"DATAHUB_ACCESS_POINTS", "datahub-a=bad topic", `config: DATAHUB_ACCESS_POINTS: "bad topic" is not a valid Kafka topic name (for datahub-a)`},
+		{"DATAHUB_SUSPENDED", "datahub-x", "config: DATAHUB_SUSPENDED: datahub-x is not in DATAHUB_ACCESS_POINTS"},
+		{"KAFKA_SASL_MECHANISM", "GSSAPI", `config: KAFKA_SASL_MECHANISM: "GSSAPI" is not PLAIN`},
+		{"KAFKA_DELIVERY_TIMEOUT", "20s", "config: KAFKA_DELIVERY_TIMEOUT: 20s, want at least 1s and less than DATAHUB_REQUEST_TIMEOUT (10s)"},
+		{"KAFKA_TLS", "maybe", `config: KAFKA_TLS="maybe" is not true or false`},
+		{"LOG_LEVEL", "loud", `config: LOG_LEVEL="loud" is not a log level`},
+	} {
+		setenv(t, map[string]string{tt.env: tt.value})
+		_, err := Load()
+		if err == nil {
+			t.Errorf("%s=%s: no error", tt.env, tt.value)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s=%s: error %q, want one line containing %q", tt.env, tt.value, err, tt.want)
+		}
+	}
+}
+
+// TestREADMEDocumentsEveryVariable keeps README.md's table in step with Config.
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeFor[Config]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name := f.Tag.Get("envconfig")
+		row := "| `" + name + "` |"
+		idx := strings.Index(string(readme), row)
+		if idx < 0 {
+			t.Errorf("README.md has no table row starting %s", row)
+			continue
+		}
+		line, _, _ := strings.Cut(string(readme[idx:]), "\n")
+		if def := f.Tag.Get("default"); def != "" && !strings.Contains(line, "`"+def+"`") {
+			t.Errorf("README.md row for %s does not give its default `%s`: %s", name, def, line)
+		}
+	}
+}
