@@ -21,6 +21,7 @@ func TestCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv("DATAHUB_ACCESS_POINTS", "")
 			t.Setenv("DATAHUB_CREDENTIALS", tt.value)
 			cfg, err := Load()
 			if err != nil {
@@ -53,6 +54,8 @@ func TestCredentialsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			t.Setenv("DATAHUB_ACCESS_POINTS", "")
+			t.Setenv("DATAHUB_CREDENTIALS", "")
 			t.Setenv(tt.env, tt.value)
 			_, err := Load()
 			if err == nil {
