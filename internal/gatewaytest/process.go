@@ -60,6 +60,7 @@ func Start(t testing.TB, bin string, env ...string) *Process {
 	t.Helper()
 	p := &Process{cmd: exec.Command(bin), exited: make(chan struct{})}
 	p.cmd.Env = env
+	dieWithTest(p.cmd)
 	p.cmd.Stderr = &p.stderr
 	p.cmd.Stdout = &p.stderr
 	if err := p.cmd.Start(); err != nil {
