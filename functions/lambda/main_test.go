@@ -292,6 +292,10 @@ func TestBootstrap(t *testing.T) {
 		if len(errEnvelopes) == 0 || errEnvelopes[0] != want {
 			t.Errorf("error envelopes %q, want %s", errEnvelopes, want)
 		}
+		wantOK := `{"Response":{"MessageId":["datahub-demo:demo:<partition>:<offset>:<received>:<sent>","datahub-demo:demo:<partition>:<offset>:<received>:<sent>"],"RequestId":"<id>"}}`
+		if len(okEnvelopes) == 0 || okEnvelopes[0] != wantOK {
+			t.Errorf("success envelopes %q, want %s", okEnvelopes, wantOK)
+		}
 		for i := 1; i < len(okEnvelopes); i++ {
 			if okEnvelopes[i] != okEnvelopes[0] || errEnvelopes[i] != errEnvelopes[0] {
 				t.Errorf("%s answers differently from %s:\n%s\n%s\n%s\n%s", shapes[i].name, shapes[0].name,

@@ -177,6 +177,11 @@ func TestMainBinary(t *testing.T) {
 			t.Fatalf("envelope %s, want 2 MessageIds and the gateway's requestId", body)
 		}
 		ids = env.Response.MessageId
+		// The same envelope as every AWS gateway's (their test checks the same string).
+		want := `{"Response":{"MessageId":["datahub-demo:demo:<partition>:<offset>:<received>:<sent>","datahub-demo:demo:<partition>:<offset>:<received>:<sent>"],"RequestId":"<id>"}}`
+		if got := gatewaytest.Comparable(body); got != want {
+			t.Errorf("envelope %s, want %s", got, want)
+		}
 	})
 	t.Run("API error", func(t *testing.T) {
 		var m map[string]any
