@@ -85,8 +85,7 @@ func run(addr string) error {
 		ReadTimeout:       cfg.RequestTimeout + 30*time.Second, // a slow client may send up to 6 MiB
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	printBanner(os.Stdout, ln.Addr().String(), cfg, cluster != nil)
-	fmt.Fprintf(os.Stdout, "httpkafka: %s\n", a.Auth)
+	printBanner(os.Stdout, ln.Addr().String(), cfg, cluster != nil, a.Auth)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -132,7 +131,8 @@ func startEmbeddedKafka(cfg *config.Config) (*kfake.Cluster, error) {
 	return cluster, nil
 }
 
-func printBanner(w *os.File, addr string, cfg *config.Config, embedded bool) {
+// printBanner says where everything is; its last line is a request to try.
+func printBanner(w *os.File, addr string, cfg *config.Config, embedded bool, auth string) {
 	if embedded {
 		fmt.Fprintf(w, "httpkafka: embedded Kafka (in memory, 3 brokers) at %s\n", strings.Join(cfg.KafkaBrokers, ","))
 	} else {
@@ -151,7 +151,12 @@ func printBanner(w *os.File, addr string, cfg *config.Config, embedded bool) {
 		}
 		fmt.Fprintf(w, "httpkafka: access point %s -> topic %s%s\n", id, cfg.AccessPoints[id], state)
 	}
-	if len(ids) > 0 {
+	fmt.Fprintf(w, "httpkafka: %s\n", auth)
+	switch {
+	case len(ids) == 0:
+	case len(cfg.Credentials) > 0 && cfg.Auth != config.AuthNone:
+		fmt.Fprintf(w, "try: a TencentCloud SDK's CkafkaClient.SendMessage with endpoint %s, scheme HTTP, a key from DATAHUB_CREDENTIALS and DataHubId %s\n", addr, ids[0])
+	default:
 		fmt.Fprintf(w, "try:\n  curl -s http://%s/ -H 'Content-Type: application/json' -H 'X-TC-Action: SendMessage' -H 'X-TC-Version: 2019-08-19' -d '{\"DataHubId\":\"%s\",\"Message\":[{\"Body\":\"hello\",\"Key\":\"user-1\"}]}'\n", addr, ids[0])
 	}
 }

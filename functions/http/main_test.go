@@ -82,7 +82,7 @@ func start(t *testing.T, env ...string) *server {
 		}
 	})
 	timeout := time.After(20 * time.Second)
-	for s.endpoint == "" || !strings.HasPrefix(s.banner[len(s.banner)-1], "  curl") {
+	for s.endpoint == "" || !strings.HasPrefix(s.banner[len(s.banner)-1], "  curl") && !strings.HasPrefix(s.banner[len(s.banner)-1], "try: a TencentCloud SDK") {
 		select {
 		case line, ok := <-lines:
 			if !ok {
