@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -45,6 +46,7 @@ type Event struct {
 		RequestID string `json:"requestId"`
 		SourceIP  string `json:"sourceIp"`
 		ServiceID string `json:"serviceId"`
+		Stage     string `json:"stage"` // release, prepub or test
 	} `json:"requestContext"`
 }
 
@@ -161,15 +163,35 @@ func Request(e *Event) *core.Request {
 		k = textproto.CanonicalMIMEHeaderKey(k)
 		h[k] = append(h[k], v)
 	}
+	host := h.Get("Host")
+	path := e.Path
+	if e.RequestContext.Stage != "" && gatewayDomain(host) {
+		// On the gateway's own domain the URL is /<stage>/<path>, but the
+		// event's path leaves the stage out. Put it back: a signature that
+		// covers the path covers it as the client sent it. (On a custom
+		// domain the URL has no stage, and the path is as sent.)
+		path = "/" + e.RequestContext.Stage + path
+	}
 	return &core.Request{
 		Method:    e.HTTPMethod,
-		Host:      h.Get("Host"),
-		Path:      e.Path,
+		Host:      host,
+		Path:      path,
 		RawQuery:  e.QueryString.Encode(),
 		Header:    h,
 		RequestID: e.RequestContext.RequestID,
 		SourceIP:  e.RequestContext.SourceIP,
 	}
+}
+
+// gatewayDomain reports whether host is one of API Gateway's own default
+// domains (service-xxx.gz.apigw.tencentcs.com, or the older
+// service-xxx.ap-shanghai.apigateway.myqcloud.com), whose URLs carry the stage.
+func gatewayDomain(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	return strings.HasSuffix(host, ".apigw.tencentcs.com") || strings.HasSuffix(host, ".apigateway.myqcloud.com")
 }
 
 // Reply is the integrated response for resp; its status is never zero.

@@ -121,8 +121,22 @@ func TestRequest(t *testing.T) {
 		t.Errorf("X-List = %q, want one value", v)
 	}
 	if r.Host != "service-xxx-123456.ap-shanghai.apigateway.myqcloud.com" || r.Header.Get("X-Qualifier") != "$LATEST" ||
-		r.SourceIP != "8.8.8.8" || r.Path != "/ritchiechen-apigw-test" || r.Method != "GET" {
+		r.SourceIP != "8.8.8.8" || r.Method != "GET" {
 		t.Errorf("request = %+v", r)
+	}
+	// Called on the gateway's own domain: the URL was /test/ritchiechen-apigw-test.
+	if r.Path != "/test/ritchiechen-apigw-test" {
+		t.Errorf("Path = %q, want the stage put back: /test/ritchiechen-apigw-test", r.Path)
+	}
+	for host, want := range map[string]string{
+		"service-abc-1250000000.gz.apigw.tencentcs.com":     "/test/ritchiechen-apigw-test",
+		"SERVICE-ABC-1250000000.GZ.APIGW.TENCENTCS.COM:443": "/test/ritchiechen-apigw-test",
+		"ingest.example.com":                                "/ritchiechen-apigw-test", // a custom domain: no stage in the URL
+	} {
+		e.Headers["host"] = host
+		if got := scf.Request(&e).Path; got != want {
+			t.Errorf("host %s: Path = %q, want %q", host, got, want)
+		}
 	}
 
 	var q scf.QueryString

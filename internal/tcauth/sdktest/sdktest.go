@@ -7,12 +7,14 @@
 package sdktest
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -253,6 +255,20 @@ func Cases() []Case {
 // names limits it to the named cases; none means all.
 func (e *Env) Run(t *testing.T, endpoint string, names ...string) {
 	t.Helper()
+	e.RunVia(t, endpoint, "", names...)
+}
+
+// RunVia is Run with every connection made to addr, whatever host the
+// endpoint names: the client signs and sends endpoint's host, as it would
+// to a gateway's own domain.
+func (e *Env) RunVia(t *testing.T, endpoint, addr string, names ...string) {
+	t.Helper()
+	var transport http.RoundTripper
+	if addr != "" {
+		transport = &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		}}
+	}
 	for _, c := range Cases() {
 		if len(names) > 0 && !slices.Contains(names, c.Name) {
 			continue
@@ -266,7 +282,11 @@ func (e *Env) Run(t *testing.T, endpoint string, names ...string) {
 			}
 			body := fmt.Sprintf("%s via %s at %d", c.Name, endpoint, time.Now().UnixNano())
 			key := "key-" + strings.ReplaceAll(c.Name, " ", "-")
-			resp, err := Send(Client(t, endpoint, c.Cred, c.Profile), dataHub, body, key, c.Header)
+			client := Client(t, endpoint, c.Cred, c.Profile)
+			if transport != nil {
+				client.WithHttpTransport(transport)
+			}
+			resp, err := Send(client, dataHub, body, key, c.Header)
 			if c.Code == "" {
 				if err != nil {
 					t.Fatalf("SendMessage: %v", err)
