@@ -7,7 +7,6 @@ package aws
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,13 +86,7 @@ func Invoke(ctx context.Context, svc *core.Service, payload []byte) ([]byte, err
 			req.RequestID = lc.AwsRequestID
 		}
 	}
-	var resp *core.Response
-	if body, err := decodeBody(e.Body, e.IsBase64Encoded); err != nil {
-		resp = svc.Fail(ctx, req, core.Errorf(core.CodeInvalidParameter, "request body is not valid base64: %v", err))
-	} else {
-		req.Body = body
-		resp = svc.Handle(ctx, req)
-	}
+	resp := svc.HandleEncoded(ctx, req, e.Body, e.IsBase64Encoded)
 	out, err := json.Marshal(s.response(resp))
 	if err != nil { // plain strings, ints and maps always marshal
 		return nil, fmt.Errorf("aws: encode response: %w", err)
@@ -120,14 +113,6 @@ func detect(e *event) (shape, error) {
 		return restAPI{}, nil // also HTTP APIs with payload format 1.0
 	}
 	return nil, ErrUnknownEvent
-}
-
-// decodeBody returns the body bytes, undoing base64 when the event says so.
-func decodeBody(body string, isBase64 bool) ([]byte, error) {
-	if !isBase64 {
-		return []byte(body), nil
-	}
-	return base64.StdEncoding.DecodeString(body)
 }
 
 // singleHeaders copies a one-value-per-name header map. Values are kept

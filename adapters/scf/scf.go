@@ -10,7 +10,6 @@ package scf
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -140,13 +139,7 @@ func Invoke(ctx context.Context, svc *core.Service, payload []byte) ([]byte, err
 			req.RequestID = fc.RequestID
 		}
 	}
-	var resp *core.Response
-	if body, err := decodeBody(e.Body, e.IsBase64Encoded); err != nil {
-		resp = svc.Fail(ctx, req, core.Errorf(core.CodeInvalidParameter, "request body is not valid base64: %v", err))
-	} else {
-		req.Body = body
-		resp = svc.Handle(ctx, req)
-	}
+	resp := svc.HandleEncoded(ctx, req, e.Body, e.IsBase64Encoded)
 	out, err := json.Marshal(Reply(resp))
 	if err != nil { // plain strings, ints and maps always marshal
 		return nil, fmt.Errorf("scf: encode response: %w", err)
@@ -201,11 +194,4 @@ func Reply(resp *core.Response) Response {
 		code = http.StatusOK
 	}
 	return Response{StatusCode: code, Headers: map[string]string{"Content-Type": resp.ContentType}, Body: string(resp.Body)}
-}
-
-func decodeBody(body string, isBase64 bool) ([]byte, error) {
-	if !isBase64 {
-		return []byte(body), nil
-	}
-	return base64.StdEncoding.DecodeString(body)
 }
