@@ -19,7 +19,7 @@ func Handler(svc *core.Service) http.Handler {
 		req := &core.Request{
 			Method:   r.Method,
 			Host:     r.Host,
-			Path:     r.URL.Path,
+			Path:     r.URL.EscapedPath(), // as sent: signatures cover it escaped
 			RawQuery: r.URL.RawQuery,
 			Header:   r.Header,
 			SourceIP: remoteIP(r.RemoteAddr),
@@ -36,7 +36,9 @@ func Handler(svc *core.Service) http.Handler {
 			}
 			resp = svc.Fail(r.Context(), req, core.Errorf(core.CodeRequestSizeLimitExceeded, "request body is %s bytes, limit %d", size, limit))
 		case err != nil:
-			return // the connection broke mid-body: there is no one to answer
+			// A malformed chunked body, or a read timeout. If the
+			// connection is gone, writing the answer just fails.
+			resp = svc.Fail(r.Context(), req, core.Errorf(core.CodeInvalidParameter, "request body could not be read: %v", err))
 		default:
 			req.Body = body
 			resp = svc.Handle(r.Context(), req)

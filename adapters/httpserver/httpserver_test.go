@@ -1,9 +1,12 @@
 package httpserver_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -72,5 +75,29 @@ func TestBodies(t *testing.T) {
 				t.Errorf("got %+v, want %s %q", e, tt.code, tt.message)
 			}
 		})
+	}
+}
+
+// TestUnreadableBody: a body that breaks off mid-way still gets an envelope.
+func TestUnreadableBody(t *testing.T) {
+	svc := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)}, nil)
+	srv := httptest.NewServer(httpserver.Handler(svc))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-TC-Action: SendMessage\r\n"+
+		"X-TC-Version: 2019-08-19\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"Dat\r\nzz\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" ||
+		!strings.Contains(string(body), `"Code":"InvalidParameter","Message":"request body could not be read: `) {
+		t.Errorf("got %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }

@@ -96,6 +96,7 @@ func KafkaConfig(cfg *config.Config, log *slog.Logger) kafka.Config {
 		DeliveryTimeout: cfg.KafkaDelivery,
 		ProduceTimeout:  cfg.KafkaProduce,
 		RecordRetries:   cfg.KafkaRetries,
+		MaxMessageBytes: cfg.MaxMessageBytes,
 		SASLMechanism:   cfg.KafkaSASLMechanism,
 		SASLUser:        cfg.KafkaSASLUser,
 		SASLPassword:    cfg.KafkaSASLPassword,

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -24,16 +25,24 @@ type Lazy struct {
 	Level *slog.LevelVar
 	Mode  Mode
 
-	mu  sync.Mutex
-	app *App
+	mu     sync.Mutex
+	app    *App
+	closed bool
 }
+
+// ErrClosed is returned by [Lazy.Get] after [Lazy.Close]: an invocation
+// that races the shutdown must not build a client nobody will flush.
+var ErrClosed = errors.New("app: shutting down")
 
 // Get returns the App, building it the first time. Its error names the
 // setting at fault and is logged once per failed attempt.
 func (l *Lazy) Get() (*App, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.app != nil {
+	switch {
+	case l.closed:
+		return nil, ErrClosed
+	case l.app != nil:
 		return l.app, nil
 	}
 	a, err := l.build()
@@ -56,10 +65,12 @@ func (l *Lazy) build() (*App, error) {
 	return New(cfg, l.Log, l.Mode)
 }
 
-// Close flushes and closes the producer, if one was built.
+// Close flushes and closes the producer, if one was built; Get fails
+// from then on.
 func (l *Lazy) Close(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.closed = true
 	if l.app == nil {
 		return nil
 	}

@@ -40,7 +40,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.MaxMessages != 500 || c.MaxMessageBytes != 1<<20 || c.MaxRequestBytes != 6<<20 ||
+	if c.MaxMessages != 500 || c.MaxMessageBytes != 1000000 || c.MaxRequestBytes != 6<<20 ||
 		c.RequestTimeout != 10*time.Second || c.LogLevel != slog.LevelInfo || len(c.KafkaBrokers) != 0 {
 		t.Errorf("defaults: %+v", c)
 	}

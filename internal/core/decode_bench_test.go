@@ -30,7 +30,7 @@ func BenchmarkDecodeAndReply(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		c := &call{missingBody: -1, Action: Action, Version: Version}
-		if err := decodeJSON(body, c); err != nil {
+		if err := decodeJSON(body, 500, c); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.validate(c, nil); err != nil {

@@ -9,7 +9,6 @@ import (
 // codes are shared by every TencentCloud product; the rest are CKafka's
 // documented SendMessage codes.
 const (
-	CodeAuthFailure              = "AuthFailure"
 	CodeInvalidAuthorization     = "AuthFailure.InvalidAuthorization"
 	CodeSecretIDNotFound         = "AuthFailure.SecretIdNotFound"
 	CodeSignatureExpire          = "AuthFailure.SignatureExpire"
@@ -28,7 +27,6 @@ const (
 	CodeKafkaStorageError        = "ResourceUnavailable.KafkaStorageError"
 	CodeUnknownParameter         = "UnknownParameter"
 	CodeUnsupportedProtocol      = "UnsupportedProtocol"
-	CodeRequestLimitExceeded     = "RequestLimitExceeded"
 )
 
 const internalErrorMessage = "an internal error occurred; quote the RequestId when reporting it"

@@ -54,7 +54,9 @@ func (t *text) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	if n := len(data); n >= 2 && data[0] == '"' && bytes.IndexByte(data, '\\') < 0 && utf8.Valid(data) {
-		t.b, t.set = append([]byte(nil), data[1:n-1]...), true
+		// append to a non-nil slice: "" is an empty value, not a null one
+		// (on a compacted topic a null value deletes the key).
+		t.b, t.set = append([]byte{}, data[1:n-1]...), true
 		return nil
 	}
 	var s string
@@ -66,8 +68,13 @@ func (t *text) UnmarshalJSON(data []byte) error {
 }
 
 // decodeJSON reads a TC3 JSON body. It decodes the body once; only when
-// that fails does it look again to say what is wrong and where.
-func decodeJSON(body []byte, c *call) error {
+// that fails does it look again to say what is wrong and where. A Message
+// list longer than maxMessages is refused before it is decoded: 6 MiB of
+// {"Body":""} would be half a million messages.
+func decodeJSON(body []byte, maxMessages int, c *call) error {
+	if n := countMessages(body); n > maxMessages {
+		return tooManyMessages(n, maxMessages)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var p jsonParams
@@ -98,6 +105,80 @@ func nonEmpty(b []byte) []byte {
 		return nil
 	}
 	return b
+}
+
+// countMessages counts the elements of the top-level Message array by
+// scanning the bytes, without decoding or allocating. It is a count, not a
+// validation: for a body that is not valid JSON any number may come back,
+// and the decoder reports the real error.
+func countMessages(body []byte) int {
+	var (
+		depth            int
+		inString, escape bool
+		keyStart         int  // where the last string at depth 1 began
+		isKey            bool // a string at depth 1 now would be a key
+		inMessage        bool // the key just read is Message
+		counting         bool // inside the Message array
+		n                int
+		empty            = true
+	)
+	for i, ch := range body {
+		if inString {
+			switch {
+			case escape:
+				escape = false
+			case ch == '\\':
+				escape = true
+			case ch == '"':
+				inString = false
+				if depth == 1 && isKey {
+					inMessage = strings.EqualFold(string(body[keyStart:i]), "Message")
+				}
+			}
+			continue
+		}
+		switch ch {
+		case '"':
+			inString, keyStart = true, i+1
+			if counting && depth == 2 {
+				empty = false
+			}
+		case '{', '[':
+			if depth == 1 && ch == '[' && inMessage {
+				counting, n, empty = true, 0, true
+			} else if counting && depth == 2 {
+				empty = false
+			}
+			depth++
+			if depth == 1 {
+				isKey = true
+			}
+		case '}', ']':
+			depth--
+			if counting && depth == 1 {
+				if !empty {
+					n++
+				}
+				return n
+			}
+		case ':':
+			if depth == 1 {
+				isKey = false
+			}
+		case ',':
+			if depth == 1 {
+				isKey, inMessage = true, false
+			} else if counting && depth == 2 {
+				n++
+			}
+		case ' ', '\t', '\n', '\r':
+		default:
+			if counting && depth == 2 {
+				empty = false
+			}
+		}
+	}
+	return n
 }
 
 // explainJSON turns a failed decode into an error that names the field.

@@ -18,10 +18,10 @@ import (
 type Request struct {
 	Method   string      // "POST", "GET", ...
 	Host     string      // the Host header as received, port included
-	Path     string      // the request path as received, stage prefix included
+	Path     string      // the request path as the client sent it (escaped), stage prefix included
 	RawQuery string      // the query string without '?'
 	Header   http.Header // canonical keys; values are never split on commas
-	Body     []byte      // decoded: adapters undo base64 before this point
+	Body     []byte      // the body as sent (see Service.HandleEncoded for base64 bodies)
 
 	// RequestID is the gateway's or runtime's id for this invocation, if it
 	// has one; the core makes a fresh UUID when it is empty.

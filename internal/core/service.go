@@ -63,7 +63,7 @@ type AccessPoint struct {
 type Options struct {
 	AccessPoints    map[string]AccessPoint
 	MaxMessages     int           // per request; default 500
-	MaxMessageBytes int           // Body plus Key of one message; default 1 MiB
+	MaxMessageBytes int           // Body plus Key of one message; default 1,000,000
 	MaxRequestBytes int           // the request body; default 6 MiB
 	Timeout         time.Duration // from receipt to reply; default 10s
 	// ReplyMargin is kept free before the caller's context deadline (a
@@ -79,7 +79,7 @@ type Options struct {
 // Defaults for zero Options fields.
 const (
 	DefaultMaxMessages     = 500
-	DefaultMaxMessageBytes = 1 << 20
+	DefaultMaxMessageBytes = 1_000_000
 	DefaultMaxRequestBytes = 6 << 20
 	DefaultTimeout         = 10 * time.Second
 )
@@ -158,6 +158,10 @@ func (s *Service) Handle(ctx context.Context, r *Request) *Response {
 // string, base64-encoded when isBase64 says so. A body that is not valid
 // base64 is answered with InvalidParameter.
 func (s *Service) HandleEncoded(ctx context.Context, r *Request, body string, isBase64 bool) *Response {
+	if n := base64.StdEncoding.DecodedLen(len(body)); isBase64 && n > s.opts.MaxRequestBytes+2 {
+		// Refused before decoding; DecodedLen may count two padding bytes.
+		return s.Fail(ctx, r, Errorf(CodeRequestSizeLimitExceeded, "request body is about %d bytes, limit %d", n, s.opts.MaxRequestBytes))
+	}
 	if !isBase64 {
 		r.Body = []byte(body)
 		return s.Handle(ctx, r)
@@ -235,6 +239,10 @@ func (s *Service) sendMessage(ctx context.Context, r *Request, received time.Tim
 	if err != nil {
 		return c, ap, nil, err
 	}
+	if ctx.Err() != nil {
+		// A slow upload can use up the time before anything is sent.
+		return c, ap, nil, Errorf(CodeFailedOperation, "request timed out before any message was sent (%s after it was received): 0 of %d messages written", s.now().Sub(received).Round(time.Millisecond), len(c.Messages))
+	}
 	placements := make([]Placement, len(c.Messages))
 	if err := s.producer.Produce(ctx, ap.Topic, c.Messages, placements); err != nil {
 		return c, ap, nil, s.produceFailure(c, ap, err)
@@ -258,7 +266,7 @@ func (s *Service) decode(r *Request, c *call) error {
 		err = decodeForm(string(r.Body), s.opts.MaxMessages, c)
 	case mediaType == "application/json" || mediaType == "":
 		if err = checkAction(c); err == nil {
-			err = decodeJSON(r.Body, c)
+			err = decodeJSON(r.Body, s.opts.MaxMessages, c)
 		}
 	default:
 		return Errorf(CodeInvalidParameter, "Content-Type %q is not supported; send application/json", mediaType)

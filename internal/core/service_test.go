@@ -275,3 +275,23 @@ func TestDeadlineFromContext(t *testing.T) {
 		t.Errorf("answered after %s; the context ended at 600ms and the margin is 100ms", elapsed)
 	}
 }
+
+// TestSlowUploadWritesNothing: when receiving the request used up the
+// time, nothing is produced and the reply says so.
+func TestSlowUploadWritesNothing(t *testing.T) {
+	cluster := kafkatest.New(t, 1, "t")
+	svc := core.New(core.Options{
+		AccessPoints: map[string]core.AccessPoint{"datahub-a": {Topic: "t"}},
+		Timeout:      time.Second,
+		Logger:       quiet,
+	}, cluster.Producer(t))
+	r := sendMessage(`{"DataHubId":"datahub-a","Message":[{"Body":"x"},{"Body":"y"}]}`)
+	r.Received = time.Now().Add(-2 * time.Second)
+	e := decodeEnvelope(t, svc.Handle(context.Background(), r)).Response.Error
+	if e == nil || e.Code != "FailedOperation" || !strings.HasPrefix(e.Message, "request timed out before any message was sent (2s after it was received): 0 of 2 messages written") {
+		t.Fatalf("got %+v", e)
+	}
+	if n := cluster.EndOffsets(t, "t")[0]; n != 0 {
+		t.Errorf("topic holds %d records", n)
+	}
+}

@@ -31,6 +31,11 @@ type Config struct {
 	// request (kgo.ProduceRequestTimeout) before the connection is dropped
 	// and the request retried.
 	ProduceTimeout time.Duration
+	// MaxMessageBytes is the largest Key plus Value the core lets through;
+	// the producer's batch limit (kgo.ProducerBatchMaxBytes, default
+	// 1,000,012) is raised to hold one such record, so that a message that
+	// passed validation is never refused by the client.
+	MaxMessageBytes int
 	// RecordRetries is how often a failed write is retried before the
 	// broker's error is reported (kgo.RecordRetries); 0 keeps franz-go's
 	// unlimited retries, bounded only by DeliveryTimeout, after which the
@@ -49,6 +54,14 @@ type Config struct {
 	// Extra options, appended last; tests use them.
 	Opts []kgo.Opt
 }
+
+const (
+	defaultBatchMaxBytes = 1_000_012 // franz-go's, mirroring Kafka's max.message.bytes
+	// recordOverhead bounds what a record batch holding one record adds
+	// to its key and value: a 61-byte batch header and the record's
+	// length, attributes, deltas and varints.
+	recordOverhead = 512
+)
 
 // Producer is a franz-go client behind core.Producer.
 type Producer struct {
@@ -76,6 +89,9 @@ func New(cfg Config) (*Producer, error) {
 	}
 	if cfg.DeliveryTimeout > 0 {
 		opts = append(opts, kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout))
+	}
+	if batch := cfg.MaxMessageBytes + recordOverhead; batch > defaultBatchMaxBytes {
+		opts = append(opts, kgo.ProducerBatchMaxBytes(int32(batch)))
 	}
 	if cfg.RecordRetries > 0 {
 		opts = append(opts, kgo.RecordRetries(cfg.RecordRetries))
@@ -110,9 +126,6 @@ func New(cfg Config) (*Producer, error) {
 	}
 	return &Producer{client: client}, nil
 }
-
-// Client is the underlying franz-go client.
-func (p *Producer) Client() *kgo.Client { return p.client }
 
 // Close flushes buffered records (bounded by ctx) and closes the client.
 func (p *Producer) Close(ctx context.Context) error {

@@ -49,7 +49,7 @@ func service(t *testing.T, cluster *kafkatest.Cluster, cfg kafka.Config, points 
 	for id, topic := range points {
 		aps[id] = core.AccessPoint{Topic: topic}
 	}
-	return core.New(core.Options{AccessPoints: aps, Timeout: 5 * time.Second, Logger: quiet}, kafkatest.NewProducer(t, cfg))
+	return core.New(core.Options{AccessPoints: aps, Timeout: 5 * time.Second, Logger: quiet, MaxRequestBytes: 2 << 20}, kafkatest.NewProducer(t, cfg))
 }
 
 // messageID is a parsed datahubId:topic:partition:offset:receivedMs:sentMs.
@@ -97,6 +97,8 @@ func TestRoundTrip(t *testing.T) {
 			m.Key = str("") // empty key: a null key
 		case 2:
 			m.Body = fmt.Sprintf("escaped \"quote\" \\ \u00e9\u4e2d\n %d", i)
+		case 3:
+			m.Body = "" // an empty value, not a null one (a tombstone)
 		}
 		msgs = append(msgs, m)
 	}
@@ -138,8 +140,8 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("MessageId %q: no record at that partition and offset", s)
 		}
 		rec := recs[j]
-		if string(rec.Value) != msgs[i].Body {
-			t.Errorf("message %d: value %q, want %q", i, rec.Value, msgs[i].Body)
+		if string(rec.Value) != msgs[i].Body || rec.Value == nil {
+			t.Errorf("message %d: value %q (nil %v), want %q", i, rec.Value, rec.Value == nil, msgs[i].Body)
 		}
 		wantKey := ""
 		if msgs[i].Key != nil {
@@ -236,6 +238,28 @@ func TestKeysLandWhereJavaPutsThem(t *testing.T) {
 	}
 	if len(used) < 6 {
 		t.Errorf("60 keys used only %d of %d partitions", len(used), partitions)
+	}
+}
+
+// TestLargestMessage: a message at the validation limit is written on a
+// broker with Kafka's default max.message.bytes, beside small ones, so
+// nothing that passes validation is refused by the client or the broker.
+func TestLargestMessage(t *testing.T) {
+	cluster := kafkatest.New(t, 1, "big")
+	svc := service(t, cluster, cluster.ProducerConfig(), map[string]string{"datahub-big": "big"})
+	key := "k"
+	big := strings.Repeat("x", core.DefaultMaxMessageBytes-len(key))
+	r := send(t, svc, `{"DataHubId":"datahub-big","Message":[{"Body":"a"},{"Body":"`+big+`","Key":"`+key+`"},{"Body":"c"}]}`)
+	if r.Response.Error != nil {
+		t.Fatalf("got %+v", r.Response.Error)
+	}
+	recs := cluster.ReadAll(t, "big")
+	if len(recs) != 3 || len(recs[1].Value) != len(big) {
+		t.Fatalf("topic holds %d records", len(recs))
+	}
+	r = send(t, svc, `{"DataHubId":"datahub-big","Message":[{"Body":"a"},{"Body":"`+big+`x","Key":"`+key+`"}]}`)
+	if e := r.Response.Error; e == nil || e.Code != "InvalidParameterValue" {
+		t.Fatalf("one byte more: got %+v", r.Response)
 	}
 }
 

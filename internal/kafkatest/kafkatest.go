@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"httpkafka/internal/core"
 	"httpkafka/internal/kafka"
 )
 
@@ -43,6 +44,7 @@ func (c *Cluster) ProducerConfig() kafka.Config {
 		DeliveryTimeout: 5 * time.Second,
 		ProduceTimeout:  2 * time.Second,
 		MetadataMinAge:  10 * time.Millisecond,
+		MaxMessageBytes: core.DefaultMaxMessageBytes,
 	}
 }
 

@@ -1,0 +1,64 @@
+package core
+
+import (
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestCountMessages(t *testing.T) {
+	for body, want := range map[string]int{
+		`{"DataHubId":"d","Message":[]}`:                                       0,
+		`{"DataHubId":"d","Message":[ ]}`:                                      0,
+		`{"DataHubId":"d","Message":[{"Body":"a"}]}`:                           1,
+		`{"Message":[{"Body":"a,b]"},{"Body":"\"],["},{"Key":"x","Body":""}]}`: 3,
+		`{"Other":[1,2,3],"Message":[{}, {}]}`:                                 2,
+		`{"message" : [ {"Body":"x"} , null , "s" , 7 ]}`:                      4,
+		`{"DataHubId":"Message","Message":[{"Body":{"a":[1,2]}},{}]}`:          2,
+		`{"DataHubId":"d"}`:                                                    0,
+		`{"Message":"[1,2]"}`:                                                  0,
+	} {
+		if got := countMessages([]byte(body)); got != want {
+			t.Errorf("countMessages(%s) = %d, want %d", body, got, want)
+		}
+	}
+}
+
+// FuzzCountMessages checks the byte count against encoding/json on every
+// valid body: go test -fuzz FuzzCountMessages ./internal/core
+func FuzzCountMessages(f *testing.F) {
+	f.Add(`{"DataHubId":"d","Message":[{"Body":"a,b","Key":"k"},{"Body":"\\\"]"}]}`)
+	f.Add(`{"Message":[[],{},"",1,null]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var v struct{ Message []json.RawMessage }
+		if json.Unmarshal([]byte(body), &v) != nil {
+			return
+		}
+		var top map[string]json.RawMessage
+		if json.Unmarshal([]byte(body), &top) != nil || len(top) != 1 {
+			return // duplicate or differently cased keys: encoding/json keeps the last
+		}
+		if got := countMessages([]byte(body)); got != len(v.Message) {
+			t.Errorf("countMessages(%s) = %d, encoding/json decodes %d", body, got, len(v.Message))
+		}
+	})
+}
+
+// TestHugeMessageListIsCheap: a 6 MiB body of empty messages is refused
+// without decoding its half a million elements.
+func TestHugeMessageListIsCheap(t *testing.T) {
+	body := []byte(`{"DataHubId":"d","Message":[` + strings.Repeat(`{"Body":""},`, 520000) + `{"Body":""}]}`)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	c := &call{missingBody: -1}
+	err := decodeJSON(body, 500, c)
+	runtime.ReadMemStats(&after)
+	if e, ok := err.(*Error); !ok || e.Code != CodeInvalidParameterValue || e.Message != "Message has 520001 messages, limit 500" {
+		t.Fatalf("got %v", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("refusing %d bytes allocated %d bytes", len(body), alloc)
+	}
+}
