@@ -31,7 +31,7 @@ type Config struct {
 	AccessPoints    AccessPoints  `envconfig:"DATAHUB_ACCESS_POINTS" desc:"access points and their topics: datahub-abc=topicDev,datahub-def=topicProd"`
 	Suspended       []string      `envconfig:"DATAHUB_SUSPENDED" desc:"comma-separated access point ids whose task is paused (they answer FailedOperation)"`
 	MaxMessages     int           `envconfig:"DATAHUB_MAX_MESSAGES" default:"500" desc:"most messages in one request"`
-	MaxMessageBytes int           `envconfig:"DATAHUB_MAX_MESSAGE_BYTES" default:"1048576" desc:"largest message, Body plus Key, in bytes"`
+	MaxMessageBytes int           `envconfig:"DATAHUB_MAX_MESSAGE_BYTES" default:"1000000" desc:"largest message, Body plus Key, in bytes; one such message in a record batch fits Kafka's default max.message.bytes (1048588)"`
 	MaxRequestBytes int           `envconfig:"DATAHUB_MAX_REQUEST_BYTES" default:"6291456" desc:"largest request body in bytes (6 MiB, the synchronous-invocation limit)"`
 	RequestTimeout  time.Duration `envconfig:"DATAHUB_REQUEST_TIMEOUT" default:"10s" desc:"longest time from receiving a request to answering it"`
 
