@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"httpkafka/internal/kafkatest"
 )
@@ -57,7 +58,7 @@ var (
 func start(t *testing.T, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, "-addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(cleanEnv(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +105,18 @@ func start(t *testing.T, env ...string) *server {
 		}
 	}()
 	return s
+}
+
+// cleanEnv is the test's environment without the variables httpkafka
+// reads, so that a developer's shell cannot change what a test tests.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KAFKA_") && !strings.HasPrefix(kv, "DATAHUB_") && !strings.HasPrefix(kv, "LOG_LEVEL=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 type testWriter struct{ t *testing.T }
@@ -248,7 +261,7 @@ func TestBadConfig(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, binary, "-addr", "127.0.0.1:0")
-		cmd.Env = append(os.Environ(), env)
+		cmd.Env = append(cleanEnv(), env)
 		out, err := cmd.CombinedOutput()
 		if err == nil {
 			t.Errorf("%s: started", env)
@@ -258,5 +271,58 @@ func TestBadConfig(t *testing.T) {
 		if len(lines) != 1 || !strings.Contains(lines[0], want) {
 			t.Errorf("%s: printed %q, want one line naming %s", env, out, want)
 		}
+	}
+}
+
+// TestShutdownDrains: SIGTERM while a request waits on Kafka lets it finish
+// with its MessageId, then the process exits cleanly.
+func TestShutdownDrains(t *testing.T) {
+	cluster := kafkatest.New(t, 1, "slow")
+	produceSeen := make(chan struct{}, 1)
+	cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		select {
+		case produceSeen <- struct{}{}:
+			cluster.SleepControl(func() { time.Sleep(time.Second) })
+		default:
+		}
+		return nil, nil, false
+	})
+	s := start(t, "KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","), "DATAHUB_ACCESS_POINTS=datahub-slow=slow", "DATAHUB_AUTH=none")
+	replies := make(chan reply, 1)
+	go func() { // no t.Fatal off the test goroutine: a zero reply fails below
+		var r reply
+		req, _ := http.NewRequest("POST", s.endpoint, strings.NewReader(`{"DataHubId":"datahub-slow","Message":[{"Body":"in flight"}]}`))
+		req.Header = http.Header{"Content-Type": {"application/json"}, "X-Tc-Action": {"SendMessage"}, "X-Tc-Version": {"2019-08-19"}}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			json.NewDecoder(resp.Body).Decode(&r)
+			resp.Body.Close()
+		}
+		replies <- r
+	}()
+	select {
+	case <-produceSeen:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached Kafka")
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case r := <-replies:
+		if r.Response.Error != nil || len(r.Response.MessageId) != 1 {
+			t.Fatalf("in-flight request got %+v %+v, want its MessageId", r.Response, r.Response.Error)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reply to the in-flight request")
+	}
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10s after SIGTERM")
+	}
+	if recs := cluster.ReadAll(t, "slow"); len(recs) != 1 || string(recs[0].Value) != "in flight" {
+		t.Errorf("topic holds %v", recs)
 	}
 }
