@@ -5,17 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"httpkafka/adapters/aws"
 	"httpkafka/internal/gatewaytest"
-	"httpkafka/internal/kafkatest"
 )
 
 // lambdaRequestID is the invocation id the tests' Lambda context carries;
@@ -44,38 +41,31 @@ func asSendMessage(m map[string]any, dataHubID string) {
 	m["isBase64Encoded"] = false
 }
 
-type goldenCase struct {
-	name  string // the golden file, the access point datahub-<name> and its topic
-	event string // the real event it starts from
-	edit  func(m map[string]any)
-	ok    bool // a success, whose records are read back from Kafka
-}
-
-var goldenCases = []goldenCase{
-	{name: "rest-v1", event: "aws-apigw-v1-rest-proxy-request.json", ok: true},
-	{name: "rest-v1-base64", event: "aws-apigw-v1-rest-proxy-request.json", ok: true, edit: func(m map[string]any) {
+var goldenCases = []gatewaytest.GoldenCase{
+	{Name: "rest-v1", Event: "aws-apigw-v1-rest-proxy-request.json", OK: true},
+	{Name: "rest-v1-base64", Event: "aws-apigw-v1-rest-proxy-request.json", OK: true, Edit: func(m map[string]any) {
 		m["body"] = base64.StdEncoding.EncodeToString([]byte(m["body"].(string)))
 		m["isBase64Encoded"] = true
 	}},
-	{name: "rest-v1-bad-base64", event: "aws-apigw-v1-rest-proxy-request.json", edit: func(m map[string]any) {
+	{Name: "rest-v1-bad-base64", Event: "aws-apigw-v1-rest-proxy-request.json", Edit: func(m map[string]any) {
 		m["body"] = "eyJEYXRhSHViSWQiOi!!"
 		m["isBase64Encoded"] = true
 	}},
-	{name: "rest-v1-unknown-datahub", event: "aws-apigw-v1-rest-proxy-request.json", edit: func(m map[string]any) {
+	{Name: "rest-v1-unknown-datahub", Event: "aws-apigw-v1-rest-proxy-request.json", Edit: func(m map[string]any) {
 		m["body"] = gatewaytest.SendMessageBody("datahub-nope", "lost")
 	}},
-	{name: "http-api", event: "aws-apigw-v2-http-api-request.json", ok: true},
-	{name: "http-api-missing-action", event: "aws-apigw-v2-http-api-request.json", edit: func(m map[string]any) {
+	{Name: "http-api", Event: "aws-apigw-v2-http-api-request.json", OK: true},
+	{Name: "http-api-missing-action", Event: "aws-apigw-v2-http-api-request.json", Edit: func(m map[string]any) {
 		gatewaytest.SetHeader(m, "X-TC-Action", "")
 	}},
-	{name: "function-url", event: "aws-lambda-function-url-request.json", ok: true},
-	{name: "function-url-bad-version", event: "aws-lambda-function-url-request.json", edit: func(m map[string]any) {
+	{Name: "function-url", Event: "aws-lambda-function-url-request.json", OK: true},
+	{Name: "function-url-bad-version", Event: "aws-lambda-function-url-request.json", Edit: func(m map[string]any) {
 		gatewaytest.SetHeader(m, "x-tc-version", "2017-03-12")
 	}},
-	{name: "alb", event: "aws-alb-target-group-request.json", ok: true},
-	{name: "alb-suspended", event: "aws-alb-target-group-request.json"},
-	{name: "alb-multivalue", event: "aws-alb-target-group-request-multivalue-headers.json", ok: true},
-	{name: "alb-multivalue-bad-json", event: "aws-alb-target-group-request-multivalue-headers.json", edit: func(m map[string]any) {
+	{Name: "alb", Event: "aws-alb-target-group-request.json", OK: true},
+	{Name: "alb-suspended", Event: "aws-alb-target-group-request.json"},
+	{Name: "alb-multivalue", Event: "aws-alb-target-group-request-multivalue-headers.json", OK: true},
+	{Name: "alb-multivalue-bad-json", Event: "aws-alb-target-group-request-multivalue-headers.json", Edit: func(m map[string]any) {
 		m["body"] = `{"DataHubId":"datahub-alb-multivalue-bad-json","Message":[{"Body":"x"}`
 	}},
 }
@@ -85,44 +75,10 @@ var goldenCases = []goldenCase{
 // with testdata/golden.
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	points := map[string]string{}
-	var topics []string
-	for _, c := range goldenCases {
-		points["datahub-"+c.name] = c.name
-		topics = append(topics, c.name)
+	newCtx := func() context.Context {
+		return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: lambdaRequestID})
 	}
-	cluster := kafkatest.New(t, 1, topics...)
-	svc := gatewaytest.Service(t, cluster, points, "datahub-alb-suspended")
-	for _, c := range goldenCases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			m := gatewaytest.Event(t, filepath.Join("testdata", c.event))
-			asSendMessage(m, "datahub-"+c.name)
-			if c.edit != nil {
-				c.edit(m)
-			}
-			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: lambdaRequestID})
-			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			start := time.Now()
-			out, err := aws.Invoke(ctx, svc, gatewaytest.Marshal(t, m))
-			if err != nil {
-				t.Fatalf("Invoke: %v", err)
-			}
-			gatewaytest.Golden(t, filepath.Join("testdata", "golden", c.name+".json"), gatewaytest.Normalize(t, out, start))
-
-			recs := cluster.ReadAll(t, c.name)
-			if !c.ok {
-				if len(recs) != 0 {
-					t.Errorf("an API error wrote %d records to %s", len(recs), c.name)
-				}
-				return
-			}
-			if len(recs) != 2 || string(recs[0].Key) != "user-1" || !strings.HasPrefix(string(recs[0].Value), "hello from datahub-"+c.name) || recs[1].Key != nil {
-				t.Errorf("records in %s: %d, want the two messages sent", c.name, len(recs))
-			}
-		})
-	}
+	gatewaytest.RunGolden(t, goldenCases, asSendMessage, newCtx, aws.Invoke, "datahub-alb-suspended")
 }
 
 // TestUnknownEvent checks that only payloads that are not gateway events

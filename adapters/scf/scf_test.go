@@ -5,16 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"httpkafka/adapters/scf"
 	"httpkafka/internal/gatewaytest"
-	"httpkafka/internal/kafkatest"
 )
 
 // invocationID is the SCF invocation id of the tests' function context;
@@ -31,29 +27,24 @@ func asSendMessage(m map[string]any, dataHubID string) {
 	m["body"] = gatewaytest.SendMessageBody(dataHubID, "hello from "+dataHubID)
 }
 
-var goldenCases = []struct {
-	name  string // the golden file, the access point datahub-<name> and its topic
-	event string
-	edit  func(m map[string]any)
-	ok    bool
-}{
-	{name: "apigw", event: "tencent-scf-apigw-request-doc-sample.json", ok: true},
-	{name: "apigw-captured", event: "tencent-scf-apigw-request-captured.json", ok: true},
-	{name: "apigw-base64", event: "tencent-scf-apigw-request-doc-sample.json", ok: true, edit: func(m map[string]any) {
+var goldenCases = []gatewaytest.GoldenCase{
+	{Name: "apigw", Event: "tencent-scf-apigw-request-doc-sample.json", OK: true},
+	{Name: "apigw-captured", Event: "tencent-scf-apigw-request-captured.json", OK: true},
+	{Name: "apigw-base64", Event: "tencent-scf-apigw-request-doc-sample.json", OK: true, Edit: func(m map[string]any) {
 		m["body"] = base64.StdEncoding.EncodeToString([]byte(m["body"].(string)))
 		m["isBase64Encoded"] = true
 	}},
-	{name: "apigw-bad-base64", event: "tencent-scf-apigw-request-doc-sample.json", edit: func(m map[string]any) {
+	{Name: "apigw-bad-base64", Event: "tencent-scf-apigw-request-doc-sample.json", Edit: func(m map[string]any) {
 		m["body"] = "not base64 at all"
 		m["isBase64Encoded"] = true
 	}},
-	{name: "apigw-unknown-datahub", event: "tencent-scf-apigw-request-doc-sample.json", edit: func(m map[string]any) {
+	{Name: "apigw-unknown-datahub", Event: "tencent-scf-apigw-request-doc-sample.json", Edit: func(m map[string]any) {
 		m["body"] = gatewaytest.SendMessageBody("datahub-nope", "lost")
 	}},
-	{name: "apigw-wrong-action", event: "tencent-scf-apigw-request-captured.json", edit: func(m map[string]any) {
+	{Name: "apigw-wrong-action", Event: "tencent-scf-apigw-request-captured.json", Edit: func(m map[string]any) {
 		gatewaytest.Object(m, "headers")["X-TC-Action"] = "DescribeInstances"
 	}},
-	{name: "apigw-put", event: "tencent-scf-apigw-request-doc-sample.json", edit: func(m map[string]any) {
+	{Name: "apigw-put", Event: "tencent-scf-apigw-request-doc-sample.json", Edit: func(m map[string]any) {
 		m["httpMethod"] = "PUT"
 	}},
 }
@@ -63,44 +54,10 @@ var goldenCases = []struct {
 // integrated responses with testdata/golden.
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	points := map[string]string{}
-	var topics []string
-	for _, c := range goldenCases {
-		points["datahub-"+c.name] = c.name
-		topics = append(topics, c.name)
+	newCtx := func() context.Context {
+		return functioncontext.NewContext(context.Background(), &functioncontext.FunctionContext{RequestID: invocationID})
 	}
-	cluster := kafkatest.New(t, 1, topics...)
-	svc := gatewaytest.Service(t, cluster, points)
-	for _, c := range goldenCases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			m := gatewaytest.Event(t, filepath.Join("testdata", c.event))
-			asSendMessage(m, "datahub-"+c.name)
-			if c.edit != nil {
-				c.edit(m)
-			}
-			ctx := functioncontext.NewContext(context.Background(), &functioncontext.FunctionContext{RequestID: invocationID})
-			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			start := time.Now()
-			out, err := scf.Invoke(ctx, svc, gatewaytest.Marshal(t, m))
-			if err != nil {
-				t.Fatalf("Invoke: %v", err)
-			}
-			gatewaytest.Golden(t, filepath.Join("testdata", "golden", c.name+".json"), gatewaytest.Normalize(t, out, start))
-
-			recs := cluster.ReadAll(t, c.name)
-			if !c.ok {
-				if len(recs) != 0 {
-					t.Errorf("an API error wrote %d records to %s", len(recs), c.name)
-				}
-				return
-			}
-			if len(recs) != 2 || string(recs[0].Key) != "user-1" || !strings.HasPrefix(string(recs[0].Value), "hello from datahub-"+c.name) || recs[1].Key != nil {
-				t.Errorf("records in %s: %d, want the two messages sent", c.name, len(recs))
-			}
-		})
-	}
+	gatewaytest.RunGolden(t, goldenCases, asSendMessage, newCtx, scf.Invoke)
 }
 
 // TestRequest checks the request handed to the core: canonical headers,

@@ -6,6 +6,7 @@ package gatewaytest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,5 +152,65 @@ func Golden(t testing.TB, path string, got []byte) {
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("%s: output differs from golden file (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", path, buf.Bytes(), want)
+	}
+}
+
+// GoldenCase is one real event, edited into a SendMessage request, sent
+// through an adapter.
+type GoldenCase struct {
+	Name  string // the golden file, the access point datahub-<Name> and its topic
+	Event string // the real event in testdata/ it starts from
+	Edit  func(m map[string]any)
+	OK    bool // a success: its two messages are read back from Kafka
+}
+
+// Invoke is an adapter's entry point.
+type Invoke func(ctx context.Context, svc *core.Service, payload []byte) ([]byte, error)
+
+// RunGolden sends every case through invoke, on a service over kfake with
+// access point datahub-<Name> for each case (and the suspended ones), and
+// compares each response with testdata/golden/<Name>.json. asSendMessage
+// edits an event into a SendMessage request; newCtx gives the invocation's
+// context. A success must write the two messages of SendMessageBody, an
+// error nothing.
+func RunGolden(t *testing.T, cases []GoldenCase, asSendMessage func(m map[string]any, dataHubID string),
+	newCtx func() context.Context, invoke Invoke, suspended ...string) {
+	t.Helper()
+	points := map[string]string{}
+	var topics []string
+	for _, c := range cases {
+		points["datahub-"+c.Name] = c.Name
+		topics = append(topics, c.Name)
+	}
+	cluster := kafkatest.New(t, 1, topics...)
+	svc := Service(t, cluster, points, suspended...)
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			m := Event(t, filepath.Join("testdata", c.Event))
+			asSendMessage(m, "datahub-"+c.Name)
+			if c.Edit != nil {
+				c.Edit(m)
+			}
+			ctx, cancel := context.WithTimeout(newCtx(), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			out, err := invoke(ctx, svc, Marshal(t, m))
+			if err != nil {
+				t.Fatalf("Invoke: %v", err)
+			}
+			Golden(t, filepath.Join("testdata", "golden", c.Name+".json"), Normalize(t, out, start))
+
+			recs := cluster.ReadAll(t, c.Name)
+			if !c.OK {
+				if len(recs) != 0 {
+					t.Errorf("an API error wrote %d records to %s", len(recs), c.Name)
+				}
+				return
+			}
+			if len(recs) != 2 || string(recs[0].Key) != "user-1" || !strings.HasPrefix(string(recs[0].Value), "hello from datahub-"+c.Name) || recs[1].Key != nil {
+				t.Errorf("records in %s: %d, want the two messages sent", c.Name, len(recs))
+			}
+		})
 	}
 }
