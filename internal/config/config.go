@@ -102,18 +102,20 @@ func (cs *Credentials) Decode(value string) error {
 			return fmt.Errorf("entry %d is not SecretId:SecretKey[:datahubId|datahubId...]", i+1)
 		}
 		c := Credential{SecretID: id, SecretKey: strings.TrimSpace(parts[1])}
-		if !validID.MatchString(c.SecretID) {
-			return fmt.Errorf("entry %d: SecretId %q may hold only letters, digits, '.', '_' and '-'", i+1, c.SecretID)
+		if !validID.MatchString(c.SecretID) { // not shown: it may be the tail of a key holding ','
+			return fmt.Errorf("entry %d: the SecretId may hold only letters, digits, '.', '_' and '-'; a SecretKey may not contain ',' or ':'", i+1)
 		}
 		if strings.ContainsAny(c.SecretKey, " \t") {
 			return fmt.Errorf("entry %d (%s): the SecretKey contains white space", i+1, c.SecretID)
 		}
 		if len(parts) == 3 {
+			// A SecretKey holding ':' lands here, its tail read as the
+			// list: the error repeats no part of the entry but the SecretId.
 			c.DataHubIDs = []string{}
 			for _, dh := range strings.Split(parts[2], "|") {
 				dh = strings.TrimSpace(dh)
 				if !validID.MatchString(dh) {
-					return fmt.Errorf("entry %d (%s): access point id %q may hold only letters, digits, '.', '_' and '-'", i+1, c.SecretID, dh)
+					return fmt.Errorf("entry %d (%s): the third field must be access point ids (letters, digits, '.', '_' and '-') separated by '|'; a SecretKey may not contain ':'", i+1, c.SecretID)
 				}
 				c.DataHubIDs = append(c.DataHubIDs, dh)
 			}
@@ -184,9 +186,10 @@ func (c *Config) check() error {
 		}
 	}
 	for _, cred := range c.Credentials {
-		for _, id := range cred.DataHubIDs {
+		for i, id := range cred.DataHubIDs {
+			// Not named: the list may be the tail of a SecretKey holding ':'.
 			if _, ok := c.AccessPoints[id]; !ok && len(c.AccessPoints) > 0 {
-				return fmt.Errorf("DATAHUB_CREDENTIALS: %s may send to %s, which is not in DATAHUB_ACCESS_POINTS", cred.SecretID, id)
+				return fmt.Errorf("DATAHUB_CREDENTIALS: %s: access point %d of its list is not in DATAHUB_ACCESS_POINTS; a SecretKey may not contain ':'", cred.SecretID, i+1)
 			}
 		}
 	}
