@@ -26,6 +26,21 @@ func TestOfficialGoSDK(t *testing.T) {
 		env.Run(t, endpoint+"/release/sendmessage", "TC3 POST", "HmacSHA256 POST", "TC3 wrong key")
 	})
 
+	// A path that needs escaping: the SDK signs it as configured for the
+	// legacy methods and sends it escaped, and the adapter may pass it on
+	// decoded (r.URL.Path) or escaped (r.URL.EscapedPath()).
+	for _, path := range []string{"/release/send message", "/release/send%20message"} {
+		t.Run("endpoint path "+path, func(t *testing.T) {
+			env.Run(t, endpoint+path, "TC3 POST", "HmacSHA256 POST", "HmacSHA1 POST", "HmacSHA256 GET")
+		})
+	}
+
+	// The SDK signs the endpoint's host as configured, capitals included;
+	// net/http sends it that way too.
+	t.Run("mixed-case endpoint host", func(t *testing.T) {
+		env.RunVia(t, "CKafka.TencentCloudAPI.com", endpoint, "TC3 POST", "TC3 GET", "HmacSHA256 POST", "HmacSHA1 POST", "TC3 wrong key")
+	})
+
 	// The SDK always signs, so an unsigned request is sent by hand.
 	t.Run("unsigned request", func(t *testing.T) {
 		body := sdktest.Raw(t, "POST", srv.URL, http.Header{"Content-Type": {"application/json"}, "X-Tc-Action": {"SendMessage"}, "X-Tc-Version": {"2019-08-19"}},

@@ -15,7 +15,9 @@
 //
 // Not done: Nonce replay detection for legacy signatures. A per-process cache
 // is of little use when a serverless platform runs many short-lived
-// instances; the 5-minute timestamp window is enforced.
+// instances; the 5-minute timestamp window is enforced. Legacy signatures
+// also do not delimit parameters (see [reshaped]): within that window a
+// captured request can be re-shaped, which only TC3 rules out.
 package tcauth
 
 import (
@@ -29,6 +31,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -51,6 +54,18 @@ const Algorithm = "TC3-HMAC-SHA256"
 // unsignedPayload is the X-TC-Content-SHA256 value (ClientProfile.UnsignedPayload
 // in the SDKs) that says the body is not part of the signature.
 const unsignedPayload = "UNSIGNED-PAYLOAD"
+
+// Header keys in canonical form: core.Request.Header has canonical keys
+// (every adapter canonicalises them), so a look-up is one map index.
+const (
+	hdrAuthorization = "Authorization"
+	hdrContentType   = "Content-Type"
+	hdrHost          = "Host"
+	hdrTimestamp     = "X-Tc-Timestamp"
+	hdrToken         = "X-Tc-Token"
+	hdrContentSHA256 = "X-Tc-Content-Sha256"
+	hdrForwardedHost = "X-Forwarded-Host"
+)
 
 // signatureFailure is TencentCloud's own message for a signature that does
 // not match.
@@ -124,7 +139,7 @@ var _ core.Authenticator = (*Verifier)(nil)
 // legacy signature in its form body or query (Signature, SecretId, ...).
 // Every failure is a *core.Error with an AuthFailure code.
 func (v *Verifier) Authenticate(r *core.Request, now time.Time) (core.Caller, error) {
-	if auth := header(r.Header, "Authorization"); auth != "" {
+	if auth := header(r.Header, hdrAuthorization); auth != "" {
 		return v.tc3(r, auth, now)
 	}
 	if params, ok := legacyParams(r); ok {
@@ -246,7 +261,7 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 	if err != nil {
 		return core.Caller{}, err
 	}
-	rawTS := header(r.Header, "X-TC-Timestamp")
+	rawTS := header(r.Header, hdrTimestamp)
 	ts, err := checkTime(rawTS, "X-TC-Timestamp", now)
 	if err != nil {
 		return core.Caller{}, err
@@ -259,22 +274,24 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 	if err != nil {
 		return core.Caller{}, err
 	}
-	if header(r.Header, "X-TC-Token") != "" {
+	if header(r.Header, hdrToken) != "" {
 		return core.Caller{}, tokenFailure("X-TC-Token")
 	}
 
 	// Everything the candidates share: the payload hash, the signed header
 	// lines other than host, the signing key.
 	var payloadHash [sha256.Size]byte
-	if header(r.Header, "X-TC-Content-SHA256") == unsignedPayload {
+	if header(r.Header, hdrContentSHA256) == unsignedPayload {
 		payloadHash = sha256.Sum256([]byte(unsignedPayload))
 	} else {
 		payloadHash = sha256.Sum256(r.Body)
 	}
+	var payloadHex [2 * sha256.Size]byte
+	hex.Encode(payloadHex[:], payloadHash[:])
 	c := canonical{
 		method:        r.Method,
 		signedHeaders: a.signedHeaders,
-		payloadHash:   hex.EncodeToString(payloadHash[:]),
+		payloadHash:   string(payloadHex[:]),
 		lines:         make([]headerLine, len(a.headers)),
 	}
 	for i, name := range a.headers {
@@ -283,13 +300,20 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 			c.hostLine = i
 			continue
 		}
-		c.lines[i].value = strings.ToLower(strings.TrimSpace(header(r.Header, name)))
+		c.lines[i].value = strings.ToLower(strings.TrimSpace(header(r.Header, signedHeaderKey(name))))
 	}
 	signing := cred.signingKey(a.date, a.service)
-	prefix := Algorithm + "\n" + rawTS + "\n" + a.scope + "\n"
 
 	mac := hmac.New(sha256.New, signing)
+	// buf holds the string to sign's first three lines, the same for every
+	// candidate, and after them each candidate's canonical request.
 	buf := make([]byte, 0, 512)
+	buf = append(buf, Algorithm+"\n"...)
+	buf = append(buf, rawTS...)
+	buf = append(buf, '\n')
+	buf = append(buf, a.scope...)
+	buf = append(buf, '\n')
+	prefix := len(buf)
 	var sum [sha256.Size]byte
 	hosts, paths := hostCandidates(r), pathCandidates(r.Path)
 	// The rebuilt forms of the query cost a parse: they are made only
@@ -299,16 +323,16 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 		query := queries[i]
 		for _, host := range hosts {
 			for _, path := range paths {
-				buf = c.append(buf[:0], path, query, host)
-				crHash := sha256.Sum256(buf)
-				mac.Reset()
-				mac.Write([]byte(prefix))
+				buf = c.append(buf[:prefix], path, query, host)
+				crHash := sha256.Sum256(buf[prefix:])
+				mac.Write(buf[:prefix])
 				var hexHash [2 * sha256.Size]byte
 				hex.Encode(hexHash[:], crHash[:])
 				mac.Write(hexHash[:])
 				if hmac.Equal(mac.Sum(sum[:0]), a.signature[:]) {
 					return v.caller(cred), nil
 				}
+				mac.Reset() // not before the first: its first call allocates
 			}
 		}
 		if i == 0 {
@@ -369,25 +393,28 @@ func (c *canonical) append(b []byte, path, query, host string) []byte {
 }
 
 // hostCandidates are the hosts a client may have signed, most likely
-// first: the Host as received (the Go SDK signs it with its port), then
-// without the port (the Node SDK signs URL.hostname), then the host the
-// client addressed before a proxy, from X-Forwarded-Host. Lower-cased, as
-// the canonical headers are.
+// first: the Host as received (the Go SDK signs the endpoint's host as
+// configured, capitals and port included), then without the port (the
+// Node SDK signs URL.hostname), then the host the client addressed before
+// a proxy, from X-Forwarded-Host. Each comes as received, then lower-cased:
+// URL.hostname is lower-case whatever the endpoint's spelling.
 func hostCandidates(r *core.Request) []string {
 	host := r.Host
 	if host == "" {
-		host = header(r.Header, "Host")
+		host = header(r.Header, hdrHost)
 	}
 	out := make([]string, 0, 4)
 	add := func(h string) {
-		h = strings.ToLower(strings.TrimSpace(h))
-		if h != "" && !slices.Contains(out, h) {
-			out = append(out, h)
+		h = strings.TrimSpace(h)
+		for _, h := range [2]string{h, strings.ToLower(h)} {
+			if h != "" && !slices.Contains(out, h) {
+				out = append(out, h)
+			}
 		}
 	}
 	add(host)
 	add(stripPort(host))
-	if fwd := header(r.Header, "X-Forwarded-Host"); fwd != "" {
+	if fwd := header(r.Header, hdrForwardedHost); fwd != "" {
 		fwd, _, _ = strings.Cut(fwd, ",") // the first is the client's; proxies append theirs
 		add(fwd)
 		add(stripPort(fwd))
@@ -399,6 +426,9 @@ func hostCandidates(r *core.Request) []string {
 }
 
 func stripPort(host string) string {
+	if !strings.Contains(host, ":") {
+		return host // and SplitHostPort's error is not made
+	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		if strings.Contains(h, ":") { // an IPv6 literal keeps its brackets in a URL host
 			return "[" + h + "]"
@@ -408,14 +438,33 @@ func stripPort(host string) string {
 	return host
 }
 
-// pathCandidates: "/" (the Go SDK always signs it), then the path as
-// received, stage prefix included (the Node SDK signs URL.pathname).
+// pathCandidates: "/" (the Go SDK signs it for TC3), then the path as
+// received, stage prefix included (the Node SDK signs URL.pathname, which
+// is percent-encoded; the Go SDK's legacy signatures sign the endpoint's
+// path as configured), then that path in its other form, decoded if it
+// came with escapes and escaped if it needs them: adapters and gateways
+// differ in which form they pass on.
 func pathCandidates(path string) []string {
 	if path == "" || path == "/" {
-		return []string{"/"}
+		return rootPath
 	}
-	return []string{"/", path}
+	out := []string{"/", path}
+	other := path
+	if strings.Contains(path, "%") {
+		if p, err := url.PathUnescape(path); err == nil {
+			other = p
+		}
+	} else {
+		other = (&url.URL{Path: path}).EscapedPath()
+	}
+	if !slices.Contains(out, other) {
+		out = append(out, other)
+	}
+	return out
 }
+
+// rootPath is pathCandidates("/"), made once; callers only read it.
+var rootPath = []string{"/"}
 
 // queryCandidates: the query exactly as received (what both SDKs sign),
 // then, for a gateway that hands the query over parsed and has it rebuilt
@@ -451,7 +500,7 @@ func legacyParams(r *core.Request) (url.Values, bool) {
 	case http.MethodGet:
 		raw = r.RawQuery
 	case http.MethodPost:
-		mt, _, _ := mime.ParseMediaType(header(r.Header, "Content-Type"))
+		mt, _, _ := mime.ParseMediaType(header(r.Header, hdrContentType))
 		if mt != "application/x-www-form-urlencoded" {
 			return nil, false
 		}
@@ -527,14 +576,73 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 			buf = append(buf, path...)
 			buf = append(buf, '?')
 			buf = append(buf, query...)
-			mac.Reset()
 			mac.Write(buf)
 			if hmac.Equal(mac.Sum(nil), want) {
+				if err := reshaped(params, keys); err != nil {
+					return core.Caller{}, err
+				}
 				return v.caller(cred), nil
 			}
+			mac.Reset()
 		}
 	}
 	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+}
+
+// reshaped refuses a legacy request whose signed string another request
+// signs too. The v1 string to sign joins raw k=v pairs with '&' and so
+// does not say where a value ends: "Message.0.Body=hi&Nonce=1" is what a
+// request with Message.0.Body "hi" and Nonce "1" signs, and also one with
+// Message.0.Body "hi&Nonce=1" and no Nonce. A value that holds "&Name="
+// where Name is a TencentCloud parameter that the request lacks and that
+// sorts after the value's own name (so that the pair could have stood
+// there in the sorted string) is that second reading: a captured request
+// re-shaped by moving parameters into a value, or one built to look like
+// it. Any other '&' in a value passes. The reverse, splitting such a value
+// into parameters, cannot be seen; README states it. keys are the signed
+// names, sorted.
+func reshaped(params url.Values, keys []string) error {
+	for _, k := range keys {
+		val := params.Get(k)
+		for {
+			i := strings.IndexByte(val, '&')
+			if i < 0 {
+				break
+			}
+			val = val[i+1:]
+			name, _, ok := strings.Cut(val, "=")
+			if ok && name > k && isParam(name) && !params.Has(name) {
+				return core.Errorf(core.CodeSignatureFailure,
+					`parameter %s holds "&%s=" but the request has no %s parameter: HmacSHA1 and HmacSHA256 sign both the same way, so the request may have been altered; send the value without it or sign with %s`,
+					clip(k), clip(name), clip(name), Algorithm)
+			}
+		}
+	}
+	return nil
+}
+
+// signedParams are the parameters besides Message.N.Body and Message.N.Key
+// that a TencentCloud client may send and sign: the common ones and
+// DataHubId.
+var signedParams = map[string]bool{
+	"Action": true, "Version": true, "Region": true, "Timestamp": true, "Nonce": true,
+	"RequestClient": true, "Language": true, "SecretId": true, "SignatureMethod": true,
+	"Token": true, "DataHubId": true,
+}
+
+// isParam reports whether name is a signed parameter of SendMessage,
+// Message.N.Body and Message.N.Key read as core reads them.
+func isParam(name string) bool {
+	if signedParams[name] {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, "Message.")
+	if !ok {
+		return false
+	}
+	idx, field, ok := strings.Cut(rest, ".")
+	n, err := strconv.Atoi(idx)
+	return ok && err == nil && n >= 0 && (field == "Body" || field == "Key")
 }
 
 // clip shortens caller input that an error message repeats.
@@ -546,16 +654,19 @@ func clip(s string) string {
 	return s[:limit] + "..."
 }
 
-// header is h.Get(name), falling back to a case-insensitive scan for a
-// header map whose keys an adapter did not canonicalise.
-func header(h http.Header, name string) string {
-	if v := h.Get(name); v != "" {
-		return v
-	}
-	for k, vs := range h {
-		if len(vs) > 0 && strings.EqualFold(k, name) {
-			return vs[0]
-		}
+// header is h.Get(key) for a key already in canonical form: one map
+// index, no canonicalisation.
+func header(h http.Header, key string) string {
+	if vs := h[key]; len(vs) > 0 {
+		return vs[0]
 	}
 	return ""
+}
+
+// signedHeaderKey is the canonical key of a lower-case SignedHeaders name.
+func signedHeaderKey(name string) string {
+	if name == "content-type" { // what every SDK signs; no allocation
+		return hdrContentType
+	}
+	return textproto.CanonicalMIMEHeaderKey(name)
 }
