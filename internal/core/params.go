@@ -72,12 +72,16 @@ func (t *text) UnmarshalJSON(data []byte) error {
 // list longer than maxMessages is refused before it is decoded: 6 MiB of
 // {"Body":""} would be half a million messages.
 func decodeJSON(body []byte, maxMessages int, c *call) error {
-	if n := countMessages(body); n > maxMessages {
+	n := countMessages(body)
+	if n > maxMessages {
 		return tooManyMessages(n, maxMessages)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var p jsonParams
+	if n > 0 { // encoding/json appends into the capacity it finds: one allocation
+		p.Message = make([]jsonMessage, 0, n)
+	}
 	err := dec.Decode(&p)
 	if err == nil && dec.More() {
 		err = errors.New("data after the JSON object")
@@ -119,7 +123,7 @@ func countMessages(body []byte) int {
 		isKey            bool // a string at depth 1 now would be a key
 		inMessage        bool // the key just read is Message
 		counting         bool // inside the Message array
-		n                int
+		n, most          int
 		empty            = true
 	)
 	for i, ch := range body {
@@ -132,7 +136,7 @@ func countMessages(body []byte) int {
 			case ch == '"':
 				inString = false
 				if depth == 1 && isKey {
-					inMessage = strings.EqualFold(string(body[keyStart:i]), "Message")
+					inMessage = isMessageKey(body[keyStart-1 : i+1])
 				}
 			}
 			continue
@@ -156,10 +160,12 @@ func countMessages(body []byte) int {
 		case '}', ']':
 			depth--
 			if counting && depth == 1 {
+				// Keep scanning: with a repeated key, encoding/json
+				// decodes the last list, so the longest one counts.
 				if !empty {
 					n++
 				}
-				return n
+				most, counting = max(most, n), false
 			}
 		case ':':
 			if depth == 1 {
@@ -178,7 +184,24 @@ func countMessages(body []byte) int {
 			}
 		}
 	}
-	return n
+	if counting { // a body cut off inside the list
+		most = max(most, n)
+	}
+	return most
+}
+
+// isMessageKey reports whether the quoted key names Message, as
+// encoding/json matches it: case-insensitively, after unescaping.
+func isMessageKey(quoted []byte) bool {
+	key := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(key, '\\') >= 0 {
+		var s string
+		if json.Unmarshal(quoted, &s) != nil {
+			return false
+		}
+		return strings.EqualFold(s, "Message")
+	}
+	return strings.EqualFold(string(key), "Message")
 }
 
 // explainJSON turns a failed decode into an error that names the field.
