@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -257,7 +257,8 @@ func (s *Service) sendMessage(ctx context.Context, r *Request, received time.Tim
 func (s *Service) decode(r *Request, c *call) error {
 	c.Action = r.Header.Get("X-TC-Action")
 	c.Version = r.Header.Get("X-TC-Version")
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mediaType, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";") // parameters (charset) do not matter
+	mediaType = strings.ToLower(strings.TrimSpace(mediaType))
 	var err error
 	switch {
 	case r.Method == http.MethodGet:

@@ -295,3 +295,15 @@ func TestSlowUploadWritesNothing(t *testing.T) {
 		t.Errorf("topic holds %d records", n)
 	}
 }
+
+func TestContentTypes(t *testing.T) {
+	cluster := kafkatest.New(t, 1, "t")
+	svc := core.New(core.Options{AccessPoints: map[string]core.AccessPoint{"datahub-a": {Topic: "t"}}, Logger: quiet}, cluster.Producer(t))
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON", ""} {
+		r := sendMessage(`{"DataHubId":"datahub-a","Message":[{"Body":"x"}]}`)
+		r.Header.Set("Content-Type", ct)
+		if env := decodeEnvelope(t, svc.Handle(context.Background(), r)); env.Response.Error != nil {
+			t.Errorf("Content-Type %q: %+v", ct, env.Response.Error)
+		}
+	}
+}
