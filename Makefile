@@ -4,6 +4,8 @@
 #   make build    dist/lambda/bootstrap -> dist/lambda.zip  (AWS Lambda, provided.al2023)
 #                 dist/scf/main         -> dist/scf.zip     (Tencent SCF, Go1, linux/amd64)
 #   make test     go test -race ./...
+#   make bench    the benchmarks (not part of make test): httpkafka beside a bare
+#                 franz-go producer, the core's decoding, signature checks
 #   make clean
 #
 # `sam build` runs build-SendMessageFunction (template.yaml, BuildMethod:
@@ -23,7 +25,7 @@ GOBUILD = CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -buildvcs=false -ldflag
 # uid/gid and extra timestamps.
 ZIP_TIME := 198001010000
 
-.PHONY: build test clean build-SendMessageFunction FORCE
+.PHONY: build test bench clean build-SendMessageFunction FORCE
 
 build: dist/lambda.zip dist/scf.zip
 
@@ -49,6 +51,9 @@ build-SendMessageFunction:
 
 test:
 	$(GO) test -race ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/kafka ./internal/core ./internal/tcauth
 
 clean:
 	rm -rf dist
