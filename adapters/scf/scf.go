@@ -31,8 +31,8 @@ import (
 // error is an envelope in a 200 response.
 var ErrNotAPIGateway = errors.New("scf: payload is not an API Gateway trigger event")
 
-// Event is the API Gateway trigger event, the fields httpkafka reads.
-type Event struct {
+// event is the API Gateway trigger event, the fields httpkafka reads.
+type event struct {
 	Headers    map[string]string `json:"headers"`
 	HTTPMethod string            `json:"httpMethod"`
 	Path       string            `json:"path"` // the request path as received
@@ -40,7 +40,7 @@ type Event struct {
 	// IsBase64Encoded is sent only by APIs with Base64 encoding turned
 	// on; missing means false.
 	IsBase64Encoded bool        `json:"isBase64Encoded"`
-	QueryString     QueryString `json:"queryString"`
+	QueryString     queryString `json:"queryString"`
 	RequestContext  struct {
 		RequestID string `json:"requestId"`
 		SourceIP  string `json:"sourceIp"`
@@ -49,50 +49,69 @@ type Event struct {
 	} `json:"requestContext"`
 }
 
-// QueryString is the event's queryString: each value is a string, a list
-// of strings for a repeated name, or true for a name without '='.
-type QueryString map[string][]string
+// queryString is the event's queryString: each value is a string, a list
+// of values for a repeated name, or true for a name without '='.
+type queryString map[string][]string
 
 // flag marks a name that came without a value (JSON true).
 const flag = "\x00flag"
 
-// UnmarshalJSON reads the three value forms. Numbers keep their text;
-// null and false mean the name is absent.
-func (q *QueryString) UnmarshalJSON(data []byte) error {
+// UnmarshalJSON reads the three value forms. A list's elements follow the
+// same rules as a single value: numbers and true appear inside lists as
+// they do alone ({"a":[1,2]}, {"a":[true,"x"]}), and an element of any
+// type must not turn the event into a failed invocation.
+func (q *queryString) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("queryString: %w", err)
 	}
-	out := make(QueryString, len(raw))
+	out := make(queryString, len(raw))
 	for k, v := range raw {
 		v = bytes.TrimSpace(v)
-		switch {
-		case len(v) == 0 || string(v) == "null" || string(v) == "false":
-		case string(v) == "true":
-			out[k] = []string{flag}
-		case v[0] == '"':
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				return fmt.Errorf("queryString.%s: %w", k, err)
-			}
-			out[k] = []string{s}
-		case v[0] == '[':
-			var list []string
+		list := []json.RawMessage{v}
+		if len(v) > 0 && v[0] == '[' {
 			if err := json.Unmarshal(v, &list); err != nil {
 				return fmt.Errorf("queryString.%s: %w", k, err)
 			}
-			out[k] = list
-		default: // a number
-			out[k] = []string{string(v)}
+		}
+		var values []string
+		for _, elem := range list {
+			var err error
+			if values, err = appendValue(values, bytes.TrimSpace(elem)); err != nil {
+				return fmt.Errorf("queryString.%s: %w", k, err)
+			}
+		}
+		if len(values) > 0 {
+			out[k] = values
 		}
 	}
 	*q = out
 	return nil
 }
 
+// appendValue appends one JSON value of a query parameter: a string as
+// it is, true as a flag, null and false not at all (the name is absent),
+// and anything else (a number; an object or a nested list, never seen) as
+// its JSON text.
+func appendValue(values []string, v json.RawMessage) ([]string, error) {
+	switch {
+	case len(v) == 0 || string(v) == "null" || string(v) == "false":
+		return values, nil
+	case string(v) == "true":
+		return append(values, flag), nil
+	case v[0] == '"':
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return values, err
+		}
+		return append(values, s), nil
+	}
+	return append(values, string(v)), nil
+}
+
 // Encode rebuilds the raw query: names sorted, values percent-encoded,
 // flags as a bare name.
-func (q QueryString) Encode() string {
+func (q queryString) Encode() string {
 	keys := make([]string, 0, len(q))
 	for k := range q {
 		keys = append(keys, k)
@@ -114,8 +133,8 @@ func (q QueryString) Encode() string {
 	return b.String()
 }
 
-// Response is the integrated response the gateway turns into HTTP.
-type Response struct {
+// response is the integrated response the gateway turns into HTTP.
+type response struct {
 	IsBase64Encoded bool              `json:"isBase64Encoded"`
 	StatusCode      int               `json:"statusCode"`
 	Headers         map[string]string `json:"headers"`
@@ -126,29 +145,29 @@ type Response struct {
 // request to svc and encodes the envelope as an integrated response. ctx
 // is the invocation's context; its deadline bounds the work.
 func Invoke(ctx context.Context, svc *core.Service, payload []byte) ([]byte, error) {
-	var e Event
+	var e event
 	if err := json.Unmarshal(payload, &e); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotAPIGateway, err)
 	}
 	if e.HTTPMethod == "" {
 		return nil, ErrNotAPIGateway
 	}
-	req := Request(&e)
+	req := request(&e)
 	if req.RequestID == "" { // events without requestContext.requestId: use the invocation's
 		if fc, ok := functioncontext.FromContext(ctx); ok {
 			req.RequestID = fc.RequestID
 		}
 	}
 	resp := svc.HandleEncoded(ctx, req, e.Body, e.IsBase64Encoded)
-	out, err := json.Marshal(Reply(resp))
+	out, err := json.Marshal(reply(resp))
 	if err != nil { // plain strings, ints and maps always marshal
 		return nil, fmt.Errorf("scf: encode response: %w", err)
 	}
 	return out, nil
 }
 
-// Request is the core request for e, without its body.
-func Request(e *Event) *core.Request {
+// request is the core request for e, without its body.
+func request(e *event) *core.Request {
 	h := make(http.Header, len(e.Headers))
 	for k, v := range e.Headers {
 		// Gateways lower-case header names; the core reads canonical
@@ -187,11 +206,11 @@ func gatewayDomain(host string) bool {
 	return strings.HasSuffix(host, ".apigw.tencentcs.com") || strings.HasSuffix(host, ".apigateway.myqcloud.com")
 }
 
-// Reply is the integrated response for resp; its status is never zero.
-func Reply(resp *core.Response) Response {
+// reply is the integrated response for resp; its status is never zero.
+func reply(resp *core.Response) response {
 	code := resp.StatusCode
 	if code == 0 {
 		code = http.StatusOK
 	}
-	return Response{StatusCode: code, Headers: map[string]string{"Content-Type": resp.ContentType}, Body: string(resp.Body)}
+	return response{StatusCode: code, Headers: map[string]string{"Content-Type": resp.ContentType}, Body: string(resp.Body)}
 }

@@ -3,8 +3,8 @@ package scf_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"github.com/tencentyun/scf-go-lib/functioncontext"
@@ -44,6 +44,11 @@ var goldenCases = []gatewaytest.GoldenCase{
 	{Name: "apigw-wrong-action", Event: "tencent-scf-apigw-request-captured.json", Edit: func(m map[string]any) {
 		gatewaytest.Object(m, "headers")["X-TC-Action"] = "DescribeInstances"
 	}},
+	// Lists of numbers and flags are query values like any other: the
+	// request is answered, not failed.
+	{Name: "apigw-query-lists", Event: "tencent-scf-apigw-request-captured.json", OK: true, Edit: func(m map[string]any) {
+		m["queryString"] = map[string]any{"a": []any{1, 2}, "b": []any{true, "x"}}
+	}},
 	{Name: "apigw-put", Event: "tencent-scf-apigw-request-doc-sample.json", Edit: func(m map[string]any) {
 		m["httpMethod"] = "PUT"
 	}},
@@ -66,11 +71,7 @@ func TestRequest(t *testing.T) {
 	t.Parallel()
 	m := gatewaytest.Event(t, "testdata/tencent-scf-apigw-request-captured.json")
 	gatewaytest.Object(m, "headers")["x-list"] = "a, b"
-	var e scf.Event
-	if err := json.Unmarshal(gatewaytest.Marshal(t, m), &e); err != nil {
-		t.Fatal(err)
-	}
-	r := scf.Request(&e)
+	r := scf.DebugRequest(t, gatewaytest.Marshal(t, m))
 	if r.RawQuery != "a=b&a=c&i&x=y" {
 		t.Errorf("RawQuery = %q, want a=b&a=c&i&x=y", r.RawQuery)
 	}
@@ -90,18 +91,43 @@ func TestRequest(t *testing.T) {
 		"SERVICE-ABC-1250000000.GZ.APIGW.TENCENTCS.COM:443": "/test/ritchiechen-apigw-test",
 		"ingest.example.com":                                "/ritchiechen-apigw-test", // a custom domain: no stage in the URL
 	} {
-		e.Headers["host"] = host
-		if got := scf.Request(&e).Path; got != want {
+		gatewaytest.Object(m, "headers")["host"] = host
+		if got := scf.DebugRequest(t, gatewaytest.Marshal(t, m)).Path; got != want {
 			t.Errorf("host %s: Path = %q, want %q", host, got, want)
 		}
 	}
+}
 
-	var q scf.QueryString
-	if err := json.Unmarshal([]byte(`{"n":1.5,"z":null,"f":false,"s":"a b&c"}`), &q); err != nil {
-		t.Fatal(err)
+// TestReadyMadeEvent checks the repository's own event, the one the
+// README and the binary's test send: on the gateway's default domain, its
+// path gets the stage back.
+func TestReadyMadeEvent(t *testing.T) {
+	t.Parallel()
+	m := gatewaytest.Event(t, filepath.Join("..", "..", "events", "scf-apigw.json"))
+	r := scf.DebugRequest(t, gatewaytest.Marshal(t, m))
+	if r.Path != "/release/sendmessage" {
+		t.Errorf("Path = %q (Host %s), want /release/sendmessage: the stage-prefix path", r.Path, r.Host)
 	}
-	if got := q.Encode(); got != "n=1.5&s=a+b%26c" {
-		t.Errorf("Encode = %q", got)
+}
+
+// TestQueryString checks the queryString value forms, alone and in lists:
+// strings, numbers as their text, true as a bare name, null and false as
+// no value.
+func TestQueryString(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, in, want string }{
+		{"scalars", `{"n":1.5,"z":null,"f":false,"s":"a b&c","t":true}`, "n=1.5&s=a+b%26c&t"},
+		{"list of strings", `{"a":["b","c"]}`, "a=b&a=c"},
+		{"list of numbers", `{"a":[1,2]}`, "a=1&a=2"},
+		{"list of mixed", `{"a":[true,"x",null,false,-3e2]}`, "a&a=x&a=-3e2"},
+		{"list of nothing", `{"a":[null,false],"b":[]}`, ""},
+		{"empty", `{}`, ""},
+		{"null", `null`, ""},
+	} {
+		got, err := scf.DebugQuery(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %s encodes as %q, %v; want %q", tt.name, tt.in, got, err, tt.want)
+		}
 	}
 }
 
@@ -110,11 +136,11 @@ func TestRequest(t *testing.T) {
 func TestNotAPIGateway(t *testing.T) {
 	t.Parallel()
 	for name, payload := range map[string]string{
-		"timer":        `{"Type":"Timer","TriggerName":"t","Time":"2019-02-21T11:49:00Z","Message":""}`,
-		"array":        `[]`,
-		"not json":     `{"httpMethod"`,
-		"bad query":    `{"httpMethod":"POST","queryString":{"a":[1]}}`,
-		"empty object": `{}`,
+		"timer":               `{"Type":"Timer","TriggerName":"t","Time":"2019-02-21T11:49:00Z","Message":""}`,
+		"array":               `[]`,
+		"not json":            `{"httpMethod"`,
+		"query not an object": `{"httpMethod":"POST","queryString":["a"]}`,
+		"empty object":        `{}`,
 	} {
 		_, err := scf.Invoke(context.Background(), nil, []byte(payload))
 		if !errors.Is(err, scf.ErrNotAPIGateway) {
