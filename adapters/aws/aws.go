@@ -2,7 +2,8 @@
 // core's envelope back into the response shape of the gateway that invoked
 // the function. [Invoke] is the one entry point: it serves API Gateway REST
 // APIs (payload 1.0), HTTP APIs (payload 2.0), Lambda function URLs and
-// Application Load Balancers, one file per shape.
+// Application Load Balancers, one file per event shape (HTTP APIs and
+// function URLs share payload format 2.0).
 package aws
 
 import (
@@ -11,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -102,13 +102,13 @@ func detect(e *event) (shape, error) {
 	case e.RequestContext.ELB != nil:
 		return alb{multiValue: e.MultiValueHeaders != nil}, nil
 	case e.Version == "2.0":
-		// Function URL events look like HTTP API 2.0 events; only the
+		// HTTP APIs and function URLs. A function URL event looks like an
+		// HTTP API 2.0 event because AWS defines it as one: the function
+		// URL payload has the structure of payload format 2.0. Only the
 		// domain tells them apart (real ones also carry routeKey
-		// "$default", so routeKey cannot).
-		if strings.Contains(e.RequestContext.DomainName, ".lambda-url.") {
-			return functionURL{}, nil
-		}
-		return httpAPI{}, nil
+		// "$default", so routeKey cannot), and nothing this adapter reads
+		// or writes differs between them: see v2.
+		return v2{}, nil
 	case e.HTTPMethod != "":
 		return restAPI{}, nil // also HTTP APIs with payload format 1.0
 	}
@@ -142,6 +142,21 @@ func firstHeader(h map[string][]string, key string) string {
 		return vs[0]
 	}
 	return ""
+}
+
+// proxyResponse is the reply that API Gateway REST APIs (proxy
+// integration), HTTP APIs and function URLs read; ALBs read their own
+// (albResponse). It has no multiValueHeaders: 2.0 gateways do not read
+// that field, REST APIs accept either, and one Content-Type needs only one.
+type proxyResponse struct {
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers"`
+	Body            string            `json:"body"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+}
+
+func proxyReply(resp *core.Response) proxyResponse {
+	return proxyResponse{StatusCode: statusCode(resp), Headers: contentType(resp), Body: string(resp.Body)}
 }
 
 // contentType is the one response header every shape sends.

@@ -10,15 +10,6 @@ import (
 // 1.0). HTTP APIs configured for payload 1.0 send the same shape.
 type restAPI struct{}
 
-// restResponse is the proxy integration's reply. multiValueHeaders is left
-// out: REST APIs accept either field, and one Content-Type needs only one.
-type restResponse struct {
-	StatusCode      int               `json:"statusCode"`
-	Headers         map[string]string `json:"headers"`
-	Body            string            `json:"body"`
-	IsBase64Encoded bool              `json:"isBase64Encoded"`
-}
-
 func (restAPI) request(e *event) *core.Request {
 	// REST APIs send both header maps; headers keeps only the last value
 	// of a repeated header, multiValueHeaders keeps them all.
@@ -54,6 +45,5 @@ func (restAPI) request(e *event) *core.Request {
 	}
 }
 
-func (restAPI) response(resp *core.Response) any {
-	return restResponse{StatusCode: statusCode(resp), Headers: contentType(resp), Body: string(resp.Body)}
-}
+// response is the reply HTTP APIs and function URLs read too.
+func (restAPI) response(resp *core.Response) any { return proxyReply(resp) }

@@ -6,24 +6,20 @@ import (
 	"httpkafka/internal/core"
 )
 
-// httpAPI is an API Gateway HTTP API with payload format 2.0.
-type httpAPI struct{}
+// v2 is an event in payload format 2.0. Two gateways send it, and both read
+// the same reply ([proxyResponse]):
+//
+//   - An API Gateway HTTP API (payload format 2.0, its default). rawPath
+//     carries the stage prefix when the API is called on a stage other
+//     than $default.
+//   - A Lambda function URL. Its event is an HTTP API 2.0 event in every
+//     field the adapter reads: only requestContext.domainName
+//     (<url-id>.lambda-url.<region>.on.aws) and routeKey "$default" tell it
+//     apart, and there is no stage. Its reply may add cookies, which the
+//     envelope never sets.
+type v2 struct{}
 
-// v2Response is the 2.0 reply, shared with function URLs. It has no
-// multiValueHeaders: 2.0 gateways do not read that field.
-type v2Response struct {
-	StatusCode      int               `json:"statusCode"`
-	Headers         map[string]string `json:"headers"`
-	Body            string            `json:"body"`
-	IsBase64Encoded bool              `json:"isBase64Encoded"`
-}
-
-func (httpAPI) request(e *event) *core.Request { return v2Request(e) }
-
-func (httpAPI) response(resp *core.Response) any { return v2Reply(resp) }
-
-// v2Request reads a payload 2.0 event (HTTP API or function URL).
-func v2Request(e *event) *core.Request {
+func (v2) request(e *event) *core.Request {
 	// 2.0 joins repeated headers into one comma-separated value; it is
 	// kept as one value, never split.
 	h := singleHeaders(e.Headers)
@@ -47,6 +43,4 @@ func v2Request(e *event) *core.Request {
 	}
 }
 
-func v2Reply(resp *core.Response) v2Response {
-	return v2Response{StatusCode: statusCode(resp), Headers: contentType(resp), Body: string(resp.Body)}
-}
+func (v2) response(resp *core.Response) any { return proxyReply(resp) }
