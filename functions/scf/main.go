@@ -8,6 +8,8 @@
 // the function's environment variables on each invocation, so the
 // configuration is read, and the Kafka client built, on the first
 // invocation; the client is then reused until the instance is reclaimed.
+// On SIGTERM the invocations in flight are answered before the client is
+// flushed and closed.
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,21 +28,42 @@ import (
 	"httpkafka/internal/config"
 )
 
+// drainLimit bounds how long SIGTERM waits for invocations in flight. Each
+// is bounded already, by its own deadline and DATAHUB_REQUEST_TIMEOUT
+// (10s by default); this only keeps a stuck one from holding the exit.
+const drainLimit = 10 * time.Second
+
+// replyWrite is left after the last invocation in flight has returned:
+// scf-go-lib writes the RPC reply after Invoke returns, and offers no way
+// to see it written.
+const replyWrite = 50 * time.Millisecond
+
 func main() {
 	level := new(slog.LevelVar)
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	fn := &function{lazy: &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed}}
-	go closeOnSIGTERM(fn.lazy, log)
+	go fn.closeOnSIGTERM(log)
 	cloudfunction.StartHandler(fn)
 }
 
 // function is scf-go-lib's byte-in, byte-out handler: the event is decoded
 // once, by the adapter.
-type function struct{ lazy *app.Lazy }
+type function struct {
+	lazy *app.Lazy
 
-// Invoke answers one invocation. Only a configuration error or a payload
-// that is not an API Gateway event fails it.
+	mu       sync.Mutex
+	stopping bool           // SIGTERM came: no new invocations
+	inflight sync.WaitGroup // Add only under mu and before stopping
+}
+
+// Invoke answers one invocation. Only a configuration error, a payload
+// that is not an API Gateway event, or an invocation that arrives after
+// SIGTERM fails it.
 func (f *function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if !f.begin() {
+		return nil, app.ErrClosed
+	}
+	defer f.inflight.Done()
 	a, err := f.lazy.Get()
 	if err != nil {
 		return nil, err
@@ -47,15 +71,46 @@ func (f *function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return scf.Invoke(ctx, a.Service, payload)
 }
 
-// closeOnSIGTERM flushes and closes the Kafka client when the platform
-// stops the instance.
-func closeOnSIGTERM(lazy *app.Lazy, log *slog.Logger) {
+// begin counts an invocation in, unless the function is stopping.
+func (f *function) begin() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopping {
+		return false
+	}
+	f.inflight.Add(1)
+	return true
+}
+
+// drain refuses new invocations and waits up to limit for those in flight
+// to return; it reports whether they all did.
+func (f *function) drain(limit time.Duration) bool {
+	f.mu.Lock()
+	f.stopping = true
+	f.mu.Unlock()
+	done := make(chan struct{})
+	go func() { f.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}
+
+// closeOnSIGTERM lets the invocations in flight finish, then flushes and
+// closes the Kafka client, when the platform stops the instance.
+func (f *function) closeOnSIGTERM(log *slog.Logger) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
 	<-sig
+	if !f.drain(drainLimit) {
+		log.Warn("shutting down with invocations still in flight", "waited", drainLimit)
+	}
+	time.Sleep(replyWrite)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := lazy.Close(ctx); err != nil {
+	if err := f.lazy.Close(ctx); err != nil {
 		log.Warn("flush on shutdown", "err", err)
 	}
 	os.Exit(0)

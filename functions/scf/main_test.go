@@ -1,17 +1,24 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/rpc"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
@@ -40,9 +47,30 @@ type runningFunction struct {
 	client *rpc.Client
 }
 
-// start runs the binary on a free port with no environment of its own:
-// SCF passes a function's variables with each invocation.
+// start runs the binary with no environment of its own (SCF passes a
+// function's variables with each invocation). scf-go-lib binds
+// 0.0.0.0:$_LAMBDA_SERVER_PORT and cannot say which port it got for 0, so
+// the port is picked here by listening and closing; when another process
+// takes it in between, the function fails to bind, and start tries again
+// on another port.
 func start(t *testing.T) *runningFunction {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		f, err := tryStart(t)
+		if err == nil {
+			return f
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("attempt %d: %v; trying another port", attempt, err)
+	}
+}
+
+// errPortTaken is tryStart's error when the picked port was taken.
+var errPortTaken = errors.New("the picked port was taken before the function bound it")
+
+func tryStart(t *testing.T) (*runningFunction, error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -50,25 +78,46 @@ func start(t *testing.T) *runningFunction {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	f := &runningFunction{proc: gatewaytest.Start(t, mainBin, fmt.Sprintf("_LAMBDA_SERVER_PORT=%d", port))}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		f.client, err = rpc.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
+	proc := gatewaytest.Start(t, mainBin, fmt.Sprintf("_LAMBDA_SERVER_PORT=%d", port))
+	exited := func() error {
+		if strings.Contains(proc.Stderr(), "address already in use") {
+			return fmt.Errorf("%w: port %d: %s", errPortTaken, port, proc.Stderr())
+		}
+		return fmt.Errorf("the function exited: %s", proc.Stderr())
+	}
+	var client *rpc.Client
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if client, err = rpc.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			break
 		}
 		select {
-		case <-f.proc.Exited():
-			t.Fatalf("the function exited: %s", f.proc.Stderr())
+		case <-proc.Exited():
+			return nil, exited()
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dial the function: %v", err)
+			return nil, fmt.Errorf("dial the function: %v", err)
 		}
 	}
-	t.Cleanup(func() { f.client.Close() })
-	f.call(t, "Function.Ping", &messages.PingRequest{}, &messages.PingResponse{})
-	return f
+	// The port may be the other process's: only the function answers Ping.
+	ping := client.Go("Function.Ping", &messages.PingRequest{}, &messages.PingResponse{}, make(chan *rpc.Call, 1))
+	select {
+	case c := <-ping.Done:
+		err = c.Error
+	case <-proc.Exited():
+		err = errors.New("exited")
+	case <-time.After(10 * time.Second):
+		err = errors.New("no answer")
+	}
+	if err != nil {
+		client.Close()
+		if _, gone := proc.Wait(2 * time.Second); gone {
+			return nil, exited()
+		}
+		return nil, fmt.Errorf("Function.Ping: %v", err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return &runningFunction{proc: proc, client: client}, nil
 }
 
 // call makes one RPC with a time limit.
@@ -87,22 +136,27 @@ func (f *runningFunction) call(t *testing.T, method string, args, reply any) {
 	}
 }
 
-// invoke sends one event with the function's environment variables.
-func (f *runningFunction) invoke(t *testing.T, id string, payload []byte, env map[string]string) *messages.InvokeResponse {
-	t.Helper()
-	envJSON, _ := json.Marshal(env)
-	deadline := time.Now().Add(15 * time.Second)
-	req := &messages.InvokeRequest{
+// invokeRequest is one invocation of payload with the function's
+// environment variables, to be answered by deadline.
+func invokeRequest(id string, payload []byte, env map[string]string, deadline time.Time) *messages.InvokeRequest {
+	envJSON, _ := json.Marshal(env) // a map of strings always marshals
+	return &messages.InvokeRequest{
 		Payload:   payload,
 		RequestId: id,
 		Deadline:  messages.InvokeRequest_Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
 		Namespace: "default", FunctionName: "httpkafka", FunctionVersion: "$LATEST",
-		MemoryLimitInMb: 128, TimeLimitInMs: 15000,
+		MemoryLimitInMb: 128, TimeLimitInMs: int32(time.Until(deadline).Milliseconds()),
 		Environment:        string(envJSON),
 		TencentcloudRegion: "ap-guangzhou",
 	}
+}
+
+// invoke sends one event with the function's environment variables and a
+// deadline 15s away.
+func (f *runningFunction) invoke(t *testing.T, id string, payload []byte, env map[string]string) *messages.InvokeResponse {
+	t.Helper()
 	var resp messages.InvokeResponse
-	f.call(t, "Function.Invoke", req, &resp)
+	f.call(t, "Function.Invoke", invokeRequest(id, payload, env, time.Now().Add(15*time.Second)), &resp)
 	return &resp
 }
 
@@ -225,4 +279,157 @@ func TestMainBinary(t *testing.T) {
 			t.Errorf("%d records in demo, want 2", len(recs))
 		}
 	})
+}
+
+// readyMadeEvent is events/scf-apigw.json, edited by edit when not nil.
+func readyMadeEvent(t *testing.T, edit func(m map[string]any)) []byte {
+	t.Helper()
+	m := gatewaytest.Event(t, filepath.Join("..", "..", "events", "scf-apigw.json"))
+	if edit != nil {
+		edit(m)
+	}
+	return gatewaytest.Marshal(t, m)
+}
+
+// TestShutdownDrains: SIGTERM while an invocation waits on Kafka lets it
+// finish. Its reply goes out, its record is written, then the process
+// exits cleanly.
+func TestShutdownDrains(t *testing.T) {
+	t.Parallel()
+	// Kafka answers the produce after longer than the 2s the shutdown
+	// gives the producer's flush: only waiting for the invocation itself
+	// gets its reply out.
+	const slowProduce = 2500 * time.Millisecond
+	cluster := kafkatest.New(t, 1, "slow")
+	produceSeen := make(chan struct{}, 1)
+	cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		select {
+		case produceSeen <- struct{}{}:
+			cluster.SleepControl(func() { time.Sleep(slowProduce) })
+		default:
+		}
+		return nil, nil, false
+	})
+	f := start(t)
+	env := map[string]string{"KAFKA_BROKERS": strings.Join(cluster.Brokers(), ","),
+		"DATAHUB_ACCESS_POINTS": "datahub-slow=slow", "DATAHUB_AUTH": "none"}
+	payload := readyMadeEvent(t, func(m map[string]any) {
+		m["body"] = `{"DataHubId":"datahub-slow","Message":[{"Body":"in flight"}]}`
+	})
+	var resp messages.InvokeResponse
+	call := f.client.Go("Function.Invoke", invokeRequest("inv-slow", payload, env, time.Now().Add(15*time.Second)), &resp, make(chan *rpc.Call, 1))
+	select {
+	case <-produceSeen:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the invocation never reached Kafka")
+	}
+	sent := time.Now()
+	if err := f.proc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-call.Done:
+		if call.Error != nil {
+			t.Fatalf("the invocation in flight at SIGTERM lost its reply: %v", call.Error)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reply to the invocation in flight")
+	}
+	body, env2 := check(t, &resp)
+	if env2.Response.Error != nil || len(env2.Response.MessageId) != 1 {
+		t.Fatalf("in-flight invocation answered %s, want its MessageId", body)
+	}
+	if err, exited := f.proc.Wait(10 * time.Second); !exited || err != nil {
+		t.Errorf("after SIGTERM: exited=%v err=%v, want a clean exit", exited, err)
+	}
+	t.Logf("reply and exit %s after SIGTERM", time.Since(sent).Round(time.Millisecond))
+	if recs := cluster.ReadAll(t, "slow"); len(recs) != 1 || string(recs[0].Value) != "in flight" {
+		t.Errorf("topic holds %v, want the one record", recs)
+	}
+}
+
+// TestDeadline: with a Kafka that never answers produce, the reply, a
+// FailedOperation envelope, still goes out before the invocation's
+// deadline, when SCF would stop the function.
+func TestDeadline(t *testing.T) {
+	t.Parallel()
+	cluster := kafkatest.New(t, 1, "demo")
+	never := make(chan struct{})
+	t.Cleanup(func() { close(never) }) // before the cluster closes
+	cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		cluster.SleepControl(func() { <-never })
+		return nil, nil, false
+	})
+	f := start(t)
+	env := map[string]string{"KAFKA_BROKERS": strings.Join(cluster.Brokers(), ","),
+		"DATAHUB_ACCESS_POINTS": "datahub-demo=demo", "DATAHUB_AUTH": "none"}
+	sent := time.Now()
+	deadline := sent.Add(1500 * time.Millisecond)
+	var resp messages.InvokeResponse
+	f.call(t, "Function.Invoke", invokeRequest("inv-deadline", readyMadeEvent(t, nil), env, deadline), &resp)
+	answered := time.Now()
+	body, e := check(t, &resp)
+	if e.Response.Error == nil || e.Response.Error.Code != "FailedOperation" {
+		t.Errorf("envelope %s, want FailedOperation", body)
+	}
+	if answered.After(deadline) {
+		t.Errorf("answered %s after the invocation, %s past its deadline", answered.Sub(sent), answered.Sub(deadline))
+	}
+	t.Logf("deadline %s after the invocation, answered after %s (%s to spare)",
+		deadline.Sub(sent), answered.Sub(sent).Round(time.Millisecond), deadline.Sub(answered).Round(time.Millisecond))
+}
+
+// TestSignedStagePath sends events/scf-apigw.json, which comes from the
+// gateway's default domain, with signatures required. A client calling
+// https://<Host>/release/sendmessage signs that path, stage included,
+// while the event's path leaves the stage out: the adapter puts it back,
+// so the client's signature verifies and one over the event's path does
+// not.
+func TestSignedStagePath(t *testing.T) {
+	t.Parallel()
+	cluster := kafkatest.New(t, 1, "demo")
+	f := start(t)
+	env := map[string]string{"KAFKA_BROKERS": strings.Join(cluster.Brokers(), ","),
+		"DATAHUB_ACCESS_POINTS": "datahub-demo=demo", "DATAHUB_CREDENTIALS": "AKIDstage:stage-secret"}
+	for i, c := range []struct{ signedPath, wantCode string }{
+		{"/release/sendmessage", ""},
+		{"/sendmessage", "AuthFailure.SignatureFailure"},
+	} {
+		payload := readyMadeEvent(t, func(m map[string]any) {
+			signTC3(m, c.signedPath, "AKIDstage", "stage-secret", time.Now())
+		})
+		body, e := check(t, f.invoke(t, fmt.Sprintf("inv-%d", i), payload, env))
+		code := ""
+		if e.Response.Error != nil {
+			code = e.Response.Error.Code
+		}
+		if code != c.wantCode {
+			t.Errorf("signed over %s: envelope %s, want error code %q", c.signedPath, body, c.wantCode)
+		}
+	}
+}
+
+// signTC3 signs the event's request with TC3-HMAC-SHA256 the way the
+// Node SDK does: over path as given, the Host header, and the
+// content-type, for service ckafka.
+func signTC3(m map[string]any, path, secretID, secretKey string, now time.Time) {
+	h := m["headers"].(map[string]any)
+	hexSHA256 := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:]) }
+	mac := func(key []byte, msg string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	ts := strconv.FormatInt(now.Unix(), 10)
+	date := now.UTC().Format("2006-01-02")
+	scope := date + "/ckafka/tc3_request"
+	canonical := "POST\n" + path + "\n\n" +
+		"content-type:" + strings.ToLower(h["Content-Type"].(string)) + "\nhost:" + h["Host"].(string) + "\n\n" +
+		"content-type;host\n" + hexSHA256(m["body"].(string))
+	key := mac(mac(mac([]byte("TC3"+secretKey), date), "ckafka"), "tc3_request")
+	sig := hex.EncodeToString(mac(key, "TC3-HMAC-SHA256\n"+ts+"\n"+scope+"\n"+hexSHA256(canonical)))
+	h["Authorization"] = "TC3-HMAC-SHA256 Credential=" + secretID + "/" + scope + ", SignedHeaders=content-type;host, Signature=" + sig
+	h["X-TC-Timestamp"] = ts
 }
