@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
 )
@@ -51,16 +53,21 @@ type runtimeAPI struct {
 }
 
 type invocation struct {
-	id       string
-	payload  []byte
+	id      string
+	payload []byte
+	// timeout is how long the function has, from when it is handed the
+	// invocation; deadline is set then.
+	timeout  time.Duration
 	deadline time.Time
 	done     chan result
 }
 
-// result is what the function posted: kind "response" or "error".
+// result is what the function posted: kind "response" or "error", and
+// when it arrived.
 type result struct {
 	kind string
 	body []byte
+	at   time.Time
 }
 
 func newRuntimeAPI(t *testing.T) *runtimeAPI {
@@ -70,6 +77,9 @@ func newRuntimeAPI(t *testing.T) *runtimeAPI {
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case inv := <-api.next:
+			api.mu.Lock() // the answer handler's lock orders this before the test reads it
+			inv.deadline = time.Now().Add(inv.timeout)
+			api.mu.Unlock()
 			h := w.Header()
 			h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 			h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
@@ -83,6 +93,7 @@ func newRuntimeAPI(t *testing.T) *runtimeAPI {
 	answer := func(kind string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
+			at := time.Now()
 			api.mu.Lock()
 			inv := api.pending[r.PathValue("id")]
 			delete(api.pending, r.PathValue("id"))
@@ -91,7 +102,7 @@ func newRuntimeAPI(t *testing.T) *runtimeAPI {
 				http.Error(w, "unknown request id", http.StatusBadRequest)
 				return
 			}
-			inv.done <- result{kind: kind, body: body}
+			inv.done <- result{kind: kind, body: body, at: at}
 			w.WriteHeader(http.StatusAccepted)
 		}
 	}
@@ -127,10 +138,20 @@ func newRuntimeAPI(t *testing.T) *runtimeAPI {
 
 func (api *runtimeAPI) addr() string { return strings.TrimPrefix(api.srv.URL, "http://") }
 
-// invoke queues one invocation and waits for the function's answer.
+// invoke queues one invocation with 15s to answer and waits for the
+// function's answer.
 func (api *runtimeAPI) invoke(t *testing.T, id string, payload []byte) result {
 	t.Helper()
-	inv := &invocation{id: id, payload: payload, deadline: time.Now().Add(15 * time.Second), done: make(chan result, 1)}
+	res, _ := api.invokeWithin(t, id, payload, 15*time.Second)
+	return res
+}
+
+// invokeWithin queues one invocation that the function must answer within
+// timeout of receiving it, waits for the answer, and returns it with the
+// invocation's deadline.
+func (api *runtimeAPI) invokeWithin(t *testing.T, id string, payload []byte, timeout time.Duration) (result, time.Time) {
+	t.Helper()
+	inv := &invocation{id: id, payload: payload, timeout: timeout, done: make(chan result, 1)}
 	api.mu.Lock()
 	api.pending[id] = inv
 	api.mu.Unlock()
@@ -143,13 +164,13 @@ func (api *runtimeAPI) invoke(t *testing.T, id string, payload []byte) result {
 	}
 	select {
 	case res := <-inv.done:
-		return res
+		return res, inv.deadline
 	case <-api.proc.Exited():
 		t.Fatalf("invocation %s: the function exited", id)
-	case <-time.After(20 * time.Second):
+	case <-time.After(timeout + 5*time.Second):
 		t.Fatalf("invocation %s: no answer", id)
 	}
-	return result{}
+	return result{}, time.Time{}
 }
 
 // shape is one gateway: its ready-made event in events/ and how to read
@@ -243,7 +264,10 @@ func TestBootstrap(t *testing.T) {
 		key  string
 	}
 	var written []sent
-	var okEnvelopes, errEnvelopes []string
+	// answer is one shape's two envelopes, made comparable; a shape
+	// whose subtest failed has none.
+	type answer struct{ shape, ok, bad string }
+	var answers []answer
 	for i, s := range shapes {
 		t.Run(s.name, func(t *testing.T) {
 			payload, err := os.ReadFile(filepath.Join("..", "..", "events", s.event))
@@ -267,7 +291,7 @@ func TestBootstrap(t *testing.T) {
 			written = append(written,
 				sent{env.Response.MessageId[0], "hello from " + s.name, "user-1"},
 				sent{env.Response.MessageId[1], "second message, no key", ""})
-			okEnvelopes = append(okEnvelopes, gatewaytest.Comparable(body))
+			okEnvelope := gatewaytest.Comparable(body)
 
 			var m map[string]any
 			json.Unmarshal(payload, &m)
@@ -283,23 +307,19 @@ func TestBootstrap(t *testing.T) {
 			if env.Response.Error == nil || env.Response.Error.Code != "ResourceNotFound" || env.Response.RequestId != wantErrID {
 				t.Errorf("error envelope %s, want ResourceNotFound", body)
 			}
-			errEnvelopes = append(errEnvelopes, gatewaytest.Comparable(body))
+			answers = append(answers, answer{s.name, okEnvelope, gatewaytest.Comparable(body)})
 		})
 	}
 	t.Run("identical envelopes", func(t *testing.T) {
-		// The same envelope as SCF's (its test checks the same string).
-		want := `{"Response":{"Error":{"Code":"ResourceNotFound","Message":"access point datahub-nope does not exist"},"RequestId":"<id>"}}`
-		if len(errEnvelopes) == 0 || errEnvelopes[0] != want {
-			t.Errorf("error envelopes %q, want %s", errEnvelopes, want)
-		}
+		// The same envelopes as SCF's (its test checks the same strings).
 		wantOK := `{"Response":{"MessageId":["datahub-demo:demo:<partition>:<offset>:<received>:<sent>","datahub-demo:demo:<partition>:<offset>:<received>:<sent>"],"RequestId":"<id>"}}`
-		if len(okEnvelopes) == 0 || okEnvelopes[0] != wantOK {
-			t.Errorf("success envelopes %q, want %s", okEnvelopes, wantOK)
+		wantBad := `{"Response":{"Error":{"Code":"ResourceNotFound","Message":"access point datahub-nope does not exist"},"RequestId":"<id>"}}`
+		if len(answers) != len(shapes) {
+			t.Errorf("%d of %d shapes answered both requests", len(answers), len(shapes))
 		}
-		for i := 1; i < len(okEnvelopes); i++ {
-			if okEnvelopes[i] != okEnvelopes[0] || errEnvelopes[i] != errEnvelopes[0] {
-				t.Errorf("%s answers differently from %s:\n%s\n%s\n%s\n%s", shapes[i].name, shapes[0].name,
-					okEnvelopes[i], okEnvelopes[0], errEnvelopes[i], errEnvelopes[0])
+		for _, a := range answers {
+			if a.ok != wantOK || a.bad != wantBad {
+				t.Errorf("%s answers differently:\n%s\n%s\nwant\n%s\n%s", a.shape, a.ok, a.bad, wantOK, wantBad)
 			}
 		}
 	})
@@ -348,4 +368,43 @@ func TestBootstrapConfigError(t *testing.T) {
 	if !strings.Contains(p.Stderr(), `"level":"ERROR"`) {
 		t.Errorf("no JSON error log: %s", p.Stderr())
 	}
+}
+
+// TestBootstrapDeadline: with a Kafka that never answers produce, the
+// reply, a FailedOperation envelope, still reaches the Runtime API before
+// the invocation's deadline, when Lambda would stop the function.
+func TestBootstrapDeadline(t *testing.T) {
+	t.Parallel()
+	cluster := kafkatest.New(t, 1, "demo")
+	never := make(chan struct{})
+	t.Cleanup(func() { close(never) }) // before the cluster closes
+	cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		cluster.KeepControl()
+		cluster.SleepControl(func() { <-never })
+		return nil, nil, false
+	})
+	api := newRuntimeAPI(t)
+	api.proc = gatewaytest.Start(t, bootstrap,
+		"AWS_LAMBDA_RUNTIME_API="+api.addr(),
+		"KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","),
+		"DATAHUB_ACCESS_POINTS=datahub-demo=demo",
+		"DATAHUB_AUTH=none",
+	)
+	payload, err := os.ReadFile(filepath.Join("..", "..", "events", "rest-api.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 1500 * time.Millisecond
+	res, deadline := api.invokeWithin(t, "c0ffee00-0000-4000-8000-0000000dead1", payload, timeout)
+	body := shapes[0].check(t, res)
+	var env envelope
+	if err := json.Unmarshal([]byte(body), &env); err != nil || env.Response.Error == nil || env.Response.Error.Code != "FailedOperation" {
+		t.Errorf("envelope %s, want FailedOperation", body)
+	}
+	given := deadline.Add(-timeout)
+	if res.at.After(deadline) {
+		t.Errorf("answered %s after the invocation, %s past its deadline", res.at.Sub(given), res.at.Sub(deadline))
+	}
+	t.Logf("deadline %s after the invocation, answered after %s (%s to spare)",
+		timeout, res.at.Sub(given).Round(time.Millisecond), deadline.Sub(res.at).Round(time.Millisecond))
 }
