@@ -31,12 +31,8 @@ import (
 	"httpkafka/internal/config"
 )
 
-// Local mode's defaults when nothing is configured.
-const (
-	localAccessPoint = "datahub-local"
-	localTopic       = "local"
-	localPartitions  = 4
-)
+// localPartitions is how many partitions each topic gets on the embedded Kafka.
+const localPartitions = 4
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
@@ -111,12 +107,10 @@ func run(addr string) error {
 	return nil
 }
 
-// startEmbeddedKafka starts kfake for local mode and points cfg at it,
-// with datahub-local -> local when no access points are configured.
+// startEmbeddedKafka starts kfake for local mode, with the access points'
+// topics (config gives local mode datahub-local -> local by default), and
+// points cfg at it.
 func startEmbeddedKafka(cfg *config.Config) (*kfake.Cluster, error) {
-	if len(cfg.AccessPoints) == 0 {
-		cfg.AccessPoints = config.AccessPoints{localAccessPoint: localTopic}
-	}
 	var topics []string
 	for _, topic := range cfg.AccessPoints {
 		if !slices.Contains(topics, topic) {

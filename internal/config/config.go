@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"regexp"
+	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
@@ -28,7 +31,7 @@ type Config struct {
 	KafkaProduce       time.Duration `envconfig:"KAFKA_PRODUCE_TIMEOUT" default:"5s" desc:"how long a broker may take to answer one produce request before it is retried"`
 	KafkaRetries       int           `envconfig:"KAFKA_RECORD_RETRIES" default:"10" desc:"retries of a failed write before the broker's error is answered; 0 retries until KAFKA_DELIVERY_TIMEOUT"`
 
-	AccessPoints    AccessPoints  `envconfig:"DATAHUB_ACCESS_POINTS" desc:"access points and their topics: datahub-abc=topicDev,datahub-def=topicProd"`
+	AccessPoints    AccessPoints  `envconfig:"DATAHUB_ACCESS_POINTS" desc:"access points and their topics: datahub-abc=topicDev,datahub-def=topicProd; without KAFKA_BROKERS (local mode) it defaults to datahub-local=local"`
 	Suspended       []string      `envconfig:"DATAHUB_SUSPENDED" desc:"comma-separated access point ids whose task is paused (they answer FailedOperation)"`
 	MaxMessages     int           `envconfig:"DATAHUB_MAX_MESSAGES" default:"500" desc:"most messages in one request"`
 	MaxMessageBytes int           `envconfig:"DATAHUB_MAX_MESSAGE_BYTES" default:"1000000" desc:"largest message, Body plus Key, in bytes; one such message in a record batch fits Kafka's default max.message.bytes (1048588)"`
@@ -151,6 +154,13 @@ var (
 	validTopic = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
 )
 
+// Local mode's access point, when KAFKA_BROKERS and DATAHUB_ACCESS_POINTS
+// are both empty.
+const (
+	LocalAccessPoint = "datahub-local"
+	LocalTopic       = "local"
+)
+
 // Load reads the configuration from the environment and checks it. Its
 // error is one line that names the variable at fault.
 func Load() (*Config, error) {
@@ -165,6 +175,9 @@ func Load() (*Config, error) {
 		}
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	if len(c.KafkaBrokers) == 0 && len(c.AccessPoints) == 0 {
+		c.AccessPoints = AccessPoints{LocalAccessPoint: LocalTopic}
+	}
 	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -172,6 +185,15 @@ func Load() (*Config, error) {
 }
 
 func (c *Config) check() error {
+	for _, b := range c.KafkaBrokers {
+		host, port, err := net.SplitHostPort(strings.TrimSpace(b))
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("KAFKA_BROKERS: %q is not host:port", b)
+		}
+	}
+	if len(c.KafkaBrokers) > 0 && len(c.AccessPoints) == 0 {
+		return errors.New("DATAHUB_ACCESS_POINTS is empty: name at least one access point and its topic (datahub-abc=topicDev)")
+	}
 	for id, topic := range c.AccessPoints {
 		if !validID.MatchString(id) {
 			return fmt.Errorf("DATAHUB_ACCESS_POINTS: access point id %q may hold only letters, digits, '.', '_' and '-'", id)
@@ -189,7 +211,7 @@ func (c *Config) check() error {
 		for i, id := range cred.DataHubIDs {
 			// Not named: the list may be the tail of a SecretKey holding ':'.
 			if _, ok := c.AccessPoints[id]; !ok && len(c.AccessPoints) > 0 {
-				return fmt.Errorf("DATAHUB_CREDENTIALS: %s: access point %d of its list is not in DATAHUB_ACCESS_POINTS; a SecretKey may not contain ':'", cred.SecretID, i+1)
+				return fmt.Errorf("DATAHUB_CREDENTIALS: %s: access point %d of its list is not in DATAHUB_ACCESS_POINTS (or the SecretKey holds ':', and a SecretKey may not contain ':')", cred.SecretID, i+1)
 			}
 		}
 	}
@@ -199,7 +221,14 @@ func (c *Config) check() error {
 		return fmt.Errorf("DATAHUB_AUTH: %q is not tc3 or none", c.Auth)
 	}
 	switch c.KafkaSASLMechanism {
-	case "", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+	case "":
+		if c.KafkaSASLUser != "" || c.KafkaSASLPassword != "" {
+			return errors.New("KAFKA_SASL_MECHANISM is empty, but KAFKA_SASL_USER or KAFKA_SASL_PASSWORD is set: name the mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
+		}
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		if c.KafkaSASLUser == "" || c.KafkaSASLPassword == "" {
+			return fmt.Errorf("KAFKA_SASL_MECHANISM is %s: set KAFKA_SASL_USER and KAFKA_SASL_PASSWORD too", c.KafkaSASLMechanism)
+		}
 	default:
 		return fmt.Errorf("KAFKA_SASL_MECHANISM: %q is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.KafkaSASLMechanism)
 	}
@@ -208,8 +237,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("DATAHUB_MAX_MESSAGES: %d, want at least 1", c.MaxMessages)
 	case c.MaxMessageBytes < 1:
 		return fmt.Errorf("DATAHUB_MAX_MESSAGE_BYTES: %d, want at least 1", c.MaxMessageBytes)
-	case c.MaxRequestBytes < 1:
-		return fmt.Errorf("DATAHUB_MAX_REQUEST_BYTES: %d, want at least 1", c.MaxRequestBytes)
+	case c.MaxRequestBytes < c.MaxMessageBytes:
+		return fmt.Errorf("DATAHUB_MAX_REQUEST_BYTES: %d, want at least DATAHUB_MAX_MESSAGE_BYTES (%d)", c.MaxRequestBytes, c.MaxMessageBytes)
 	case c.RequestTimeout <= 0:
 		return fmt.Errorf("DATAHUB_REQUEST_TIMEOUT: %s, want more than 0", c.RequestTimeout)
 	case c.KafkaDelivery < time.Second || c.KafkaDelivery >= c.RequestTimeout:
@@ -226,6 +255,8 @@ func (c *Config) check() error {
 // Usage writes the variables, their defaults and descriptions (envconfig's table).
 func Usage() string {
 	var b strings.Builder
-	envconfig.Usagef("", &Config{}, &b, envconfig.DefaultTableFormat)
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	envconfig.Usagef("", &Config{}, tw, envconfig.DefaultTableFormat)
+	tw.Flush()
 	return b.String()
 }

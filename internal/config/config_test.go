@@ -79,6 +79,12 @@ func TestLoadErrors(t *testing.T) {
 		{"KAFKA_DELIVERY_TIMEOUT", "20s", "config: KAFKA_DELIVERY_TIMEOUT: 20s, want at least 1s and less than DATAHUB_REQUEST_TIMEOUT (10s)"},
 		{"KAFKA_TLS", "maybe", `config: KAFKA_TLS="maybe" is not true or false`},
 		{"LOG_LEVEL", "loud", `config: LOG_LEVEL="loud" is not a log level`},
+		{"KAFKA_BROKERS", "nohostport", `config: KAFKA_BROKERS: "nohostport" is not host:port`},
+		{"KAFKA_BROKERS", "b1:9092,,b2:9092", `config: KAFKA_BROKERS: "" is not host:port`},
+		{"KAFKA_BROKERS", "b1:http", `config: KAFKA_BROKERS: "b1:http" is not host:port`},
+		{"KAFKA_SASL_USER", "user", "config: KAFKA_SASL_MECHANISM is empty, but KAFKA_SASL_USER or KAFKA_SASL_PASSWORD is set"},
+		{"KAFKA_SASL_MECHANISM", "PLAIN", "config: KAFKA_SASL_MECHANISM is PLAIN: set KAFKA_SASL_USER and KAFKA_SASL_PASSWORD too"},
+		{"DATAHUB_MAX_REQUEST_BYTES", "10", "config: DATAHUB_MAX_REQUEST_BYTES: 10, want at least DATAHUB_MAX_MESSAGE_BYTES (1000000)"},
 	} {
 		setenv(t, map[string]string{tt.env: tt.value})
 		_, err := Load()
@@ -89,6 +95,24 @@ func TestLoadErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s=%s: error %q, want one line containing %q", tt.env, tt.value, err, tt.want)
 		}
+	}
+}
+
+// TestAccessPointDefaults: local mode (no KAFKA_BROKERS) gets
+// datahub-local -> local, which DATAHUB_SUSPENDED may name; a real cluster
+// needs access points.
+func TestAccessPointDefaults(t *testing.T) {
+	setenv(t, map[string]string{"DATAHUB_SUSPENDED": "datahub-local"})
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.AccessPoints, AccessPoints{"datahub-local": "local"}) {
+		t.Errorf("local mode access points %v", c.AccessPoints)
+	}
+	setenv(t, map[string]string{"KAFKA_BROKERS": "b1:9092"})
+	if _, err := Load(); err == nil || !strings.HasPrefix(err.Error(), "config: DATAHUB_ACCESS_POINTS is empty") {
+		t.Errorf("brokers without access points: %v", err)
 	}
 }
 

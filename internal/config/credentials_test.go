@@ -21,7 +21,7 @@ func TestCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {
-			t.Setenv("DATAHUB_ACCESS_POINTS", "")
+			t.Setenv("DATAHUB_ACCESS_POINTS", "datahub-x=x,datahub-y=y")
 			t.Setenv("DATAHUB_CREDENTIALS", tt.value)
 			cfg, err := Load()
 			if err != nil {
