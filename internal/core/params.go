@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +55,12 @@ func (t *text) UnmarshalJSON(data []byte) error {
 	if string(data) == "null" {
 		return nil
 	}
-	if n := len(data); n >= 2 && data[0] == '"' && bytes.IndexByte(data, '\\') < 0 && utf8.Valid(data) {
+	if !utf8.Valid(data) {
+		// encoding/json would replace the bytes with U+FFFD: refused
+		// rather than written other than sent.
+		return errNotUTF8
+	}
+	if n := len(data); n >= 2 && data[0] == '"' && bytes.IndexByte(data, '\\') < 0 {
 		// append to a non-nil slice: "" is an empty value, not a null one
 		// (on a compacted topic a null value deletes the key).
 		t.b, t.set = append([]byte{}, data[1:n-1]...), true
@@ -66,6 +73,8 @@ func (t *text) UnmarshalJSON(data []byte) error {
 	t.b, t.set = []byte(s), true
 	return nil
 }
+
+var errNotUTF8 = errors.New("string is not valid UTF-8")
 
 // decodeJSON reads a TC3 JSON body. It decodes the body once; only when
 // that fails does it look again to say what is wrong and where. A Message
@@ -231,7 +240,7 @@ func explainJSON(body []byte, decodeErr error) *Error {
 				return err
 			}
 		default:
-			return Errorf(CodeUnknownParameter, "unknown parameter %s", name)
+			return Errorf(CodeUnknownParameter, "unknown parameter %s", clip(name))
 		}
 	}
 	// Valid, but not what we decode: report what encoding/json said.
@@ -250,10 +259,13 @@ func explainMessages(raw json.RawMessage) *Error {
 		}
 		for _, name := range sortedKeys(fields) {
 			if !strings.EqualFold(name, "Body") && !strings.EqualFold(name, "Key") {
-				return Errorf(CodeUnknownParameter, "unknown parameter Message[%d].%s", i, name)
+				return Errorf(CodeUnknownParameter, "unknown parameter Message[%d].%s", i, clip(name))
 			}
 			if k := jsonKind(fields[name]); k != "string" && k != "null" {
 				return Errorf(CodeInvalidParameter, "Message[%d].%s must be a string, got %s", i, name, k)
+			}
+			if !utf8.Valid(fields[name]) {
+				return Errorf(CodeInvalidParameter, "Message[%d].%s is not valid UTF-8 (JSON text must be); send bytes that are not text base64-encoded", i, name)
 			}
 		}
 	}
@@ -304,6 +316,10 @@ var commonFormParams = map[string]bool{
 // or a query: DataHubId, Message.0.Body, Message.0.Key, Message.1.Body, ...
 // maxMessages bounds the list before it is allocated.
 func decodeForm(raw string, maxMessages int, c *call) error {
+	if strings.HasPrefix(strings.TrimSpace(raw), "{") {
+		// curl -d sends a form Content-Type unless told otherwise.
+		return Errorf(CodeInvalidParameter, "the body looks like JSON but its Content-Type says form: send Content-Type: application/json")
+	}
 	values, err := url.ParseQuery(raw)
 	if err != nil {
 		return Errorf(CodeInvalidParameter, "parameters are not valid form encoding: %v", err)
@@ -311,7 +327,11 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 	maxIndex := -1
 	bodies := map[int][]byte{}
 	keys := map[int][]byte{}
-	for name, vs := range values {
+	for _, name := range slices.Sorted(maps.Keys(values)) { // sorted: the same error every time
+		vs := values[name]
+		if len(vs) > 1 {
+			return Errorf(CodeInvalidParameter, "parameter %s is given %d times", clip(name), len(vs))
+		}
 		v := vs[0]
 		switch {
 		case name == "Action" && c.Action == "": // X-TC-Action, when sent, wins
@@ -325,24 +345,22 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 			idx, field, ok := strings.Cut(strings.TrimPrefix(name, "Message."), ".")
 			i, err := strconv.Atoi(idx)
 			if !ok || err != nil || i < 0 || (field != "Body" && field != "Key") {
-				return Errorf(CodeUnknownParameter, "unknown parameter %s", name)
+				return Errorf(CodeUnknownParameter, "unknown parameter %s", clip(name))
 			}
-			if i > maxIndex {
-				maxIndex = i
+			if i >= maxMessages {
+				return Errorf(CodeInvalidParameterValue, "parameter %s is past the message limit: Message.0 to Message.%d", clip(name), maxMessages-1)
 			}
+			maxIndex = max(maxIndex, i)
 			if field == "Body" {
 				bodies[i] = []byte(v)
 			} else {
 				keys[i] = []byte(v)
 			}
 		default:
-			return Errorf(CodeUnknownParameter, "unknown parameter %s", name)
+			return Errorf(CodeUnknownParameter, "unknown parameter %s", clip(name))
 		}
 	}
 	c.hasMessages = maxIndex >= 0
-	if maxIndex >= maxMessages {
-		return tooManyMessages(maxIndex+1, maxMessages)
-	}
 	c.Messages = make([]Message, maxIndex+1)
 	for i := range c.Messages {
 		body, ok := bodies[i]
@@ -352,6 +370,15 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 		c.Messages[i] = Message{Key: nonEmpty(keys[i]), Value: body}
 	}
 	return nil
+}
+
+// clip shortens a caller's parameter name for an error message.
+func clip(name string) string {
+	const most = 64
+	if len(name) <= most {
+		return name
+	}
+	return strings.ToValidUTF8(name[:most], "") + "..."
 }
 
 func tooManyMessages(n, limit int) *Error {

@@ -281,11 +281,11 @@ func (s *Service) decode(r *Request, c *call) error {
 func checkAction(c *call) error {
 	switch {
 	case c.Action == "":
-		return Errorf(CodeMissingParameter, "missing parameter Action (header X-TC-Action)")
+		return Errorf(CodeMissingParameter, "missing parameter Action (the X-TC-Action header, or Action in a form or query)")
 	case c.Action != Action:
 		return Errorf(CodeInvalidAction, "action %q does not exist; this endpoint serves %s", c.Action, Action)
 	case c.Version == "":
-		return Errorf(CodeMissingParameter, "missing parameter Version (header X-TC-Version)")
+		return Errorf(CodeMissingParameter, "missing parameter Version (the X-TC-Version header, or Version in a form or query)")
 	case c.Version != Version:
 		return Errorf(CodeNoSuchVersion, "version %q does not exist; %s is version %s", c.Version, Action, Version)
 	}

@@ -97,11 +97,11 @@ func TestErrors(t *testing.T) {
 		{"put", with(sendMessage(`{}`), func(r *core.Request) { r.Method = "PUT" }),
 			"UnsupportedProtocol", "method PUT is not supported; use POST (or GET for small requests)"},
 		{"no action", with(sendMessage(`{}`), func(r *core.Request) { r.Header.Del("X-Tc-Action") }),
-			"MissingParameter", "missing parameter Action (header X-TC-Action)"},
+			"MissingParameter", "missing parameter Action (the X-TC-Action header, or Action in a form or query)"},
 		{"other action", with(sendMessage(`{}`), func(r *core.Request) { r.Header.Set("X-TC-Action", "DescribeInstances") }),
 			"InvalidAction", `action "DescribeInstances" does not exist; this endpoint serves SendMessage`},
 		{"no version", with(sendMessage(`{}`), func(r *core.Request) { r.Header.Del("X-Tc-Version") }),
-			"MissingParameter", "missing parameter Version (header X-TC-Version)"},
+			"MissingParameter", "missing parameter Version (the X-TC-Version header, or Version in a form or query)"},
 		{"other version", with(sendMessage(`{}`), func(r *core.Request) { r.Header.Set("X-TC-Version", "2017-03-12") }),
 			"NoSuchVersion", `version "2017-03-12" does not exist; SendMessage is version 2019-08-19`},
 		{"content type", with(sendMessage(`{}`), func(r *core.Request) { r.Header.Set("Content-Type", "text/plain") }),
@@ -163,7 +163,17 @@ func TestErrors(t *testing.T) {
 		{"get: too many messages", with(sendMessage(``), func(r *core.Request) {
 			r.Method = "GET"
 			r.RawQuery = "DataHubId=datahub-dev&Message.999999.Body=a"
-		}), "InvalidParameterValue", "Message has 1000000 messages, limit 5"},
+		}), "InvalidParameterValue", "parameter Message.999999.Body is past the message limit: Message.0 to Message.4"},
+		{"form: repeated parameter", with(sendMessage(`DataHubId=datahub-dev&DataHubId=datahub-paused&Message.0.Body=a`), func(r *core.Request) {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}), "InvalidParameter", "parameter DataHubId is given 2 times"},
+		{"form: JSON sent as a form", with(sendMessage(` {"DataHubId":"datahub-dev","Message":[{"Body":"a"}]}`), func(r *core.Request) {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}), "InvalidParameter", "the body looks like JSON but its Content-Type says form: send Content-Type: application/json"},
+		{"long unknown parameter is clipped", sendMessage(`{"DataHubId":"datahub-dev","Message":[{"Body":"a"}],"` + strings.Repeat("z", 300) + `":1}`),
+			"UnknownParameter", "unknown parameter " + strings.Repeat("z", 64) + "..."},
+		{"Body not UTF-8", sendMessage("{\"DataHubId\":\"datahub-dev\",\"Message\":[{\"Body\":\"a\"},{\"Body\":\"\xff\xfe\"}]}"),
+			"InvalidParameter", "Message[1].Body is not valid UTF-8 (JSON text must be); send bytes that are not text base64-encoded"},
 		{"get: action in query", with(sendMessage(``), func(r *core.Request) {
 			r.Method = "GET"
 			r.Header = http.Header{}
