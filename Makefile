@@ -47,6 +47,7 @@ dist/scf.zip: FORCE
 
 # AWS SAM (BuildMethod: makefile): the function's binary in $(ARTIFACTS_DIR).
 build-SendMessageFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: sam build sets it; use make build by hand" >&2; exit 1; }
 	GOARCH=$(LAMBDA_GOARCH) $(GOBUILD) -tags lambda.norpc -o $(ARTIFACTS_DIR)/bootstrap ./functions/lambda
 
 test:
