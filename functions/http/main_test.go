@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -18,27 +17,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
 )
 
 // binary is the built command, shared by the tests.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "httpkafka-http")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "httpkafka")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("go build: " + err.Error())
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { gatewaytest.TestMainWithBinary(m, &binary, "httpkafka") }
 
 // server is the binary running as a subprocess.
 type server struct {

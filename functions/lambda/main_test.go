@@ -25,15 +25,7 @@ import (
 var bootstrap string
 
 func TestMain(m *testing.M) {
-	bin, cleanup, err := gatewaytest.Build(".", "bootstrap", "lambda.norpc")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bootstrap = bin
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	gatewaytest.TestMainWithBinary(m, &bootstrap, "bootstrap", "lambda.norpc")
 }
 
 // runtimeAPI is the Lambda Runtime API as the bootstrap sees it: it hands

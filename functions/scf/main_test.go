@@ -28,17 +28,7 @@ import (
 // builds it (for the host's platform).
 var mainBin string
 
-func TestMain(m *testing.M) {
-	bin, cleanup, err := gatewaytest.Build(".", "main")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	mainBin = bin
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { gatewaytest.TestMainWithBinary(m, &mainBin, "main") }
 
 // runningFunction is the running binary and an RPC client to it, as the SCF
 // runtime talks to it.

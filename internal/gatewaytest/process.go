@@ -3,6 +3,7 @@ package gatewaytest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,21 @@ func Build(dir, name string, tags ...string) (bin string, cleanup func(), err er
 		return "", nil, &BuildError{Output: out, Err: err}
 	}
 	return bin, func() { os.RemoveAll(tmp) }, nil
+}
+
+// TestMainWithBinary is a function package's TestMain: it builds the
+// package in the current directory as name (with tags) into *bin, runs the
+// tests, removes the binary and exits.
+func TestMainWithBinary(m *testing.M, bin *string, name string, tags ...string) {
+	path, cleanup, err := Build(".", name, tags...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*bin = path
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // BuildError is go build's failure with its output.
