@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
 )
@@ -368,13 +366,7 @@ func TestBootstrapConfigError(t *testing.T) {
 func TestBootstrapDeadline(t *testing.T) {
 	t.Parallel()
 	cluster := kafkatest.New(t, 1, "demo")
-	never := make(chan struct{})
-	t.Cleanup(func() { close(never) }) // before the cluster closes
-	cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		cluster.KeepControl()
-		cluster.SleepControl(func() { <-never })
-		return nil, nil, false
-	})
+	cluster.StallProduce(t)
 	api := newRuntimeAPI(t)
 	api.proc = gatewaytest.Start(t, bootstrap,
 		"AWS_LAMBDA_RUNTIME_API="+api.addr(),

@@ -345,13 +345,7 @@ func TestShutdownDrains(t *testing.T) {
 func TestDeadline(t *testing.T) {
 	t.Parallel()
 	cluster := kafkatest.New(t, 1, "demo")
-	never := make(chan struct{})
-	t.Cleanup(func() { close(never) }) // before the cluster closes
-	cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		cluster.KeepControl()
-		cluster.SleepControl(func() { <-never })
-		return nil, nil, false
-	})
+	cluster.StallProduce(t)
 	f := start(t)
 	env := map[string]string{"KAFKA_BROKERS": strings.Join(cluster.Brokers(), ","),
 		"DATAHUB_ACCESS_POINTS": "datahub-demo=demo", "DATAHUB_AUTH": "none"}

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"httpkafka/internal/core"
 	"httpkafka/internal/kafka"
@@ -123,4 +124,16 @@ func (c *Cluster) EndOffsets(t testing.TB, topic string) map[int32]int64 {
 	out := map[int32]int64{}
 	offsets.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
 	return out
+}
+
+// StallProduce makes every broker hold each produce request until the test
+// ends: a Kafka that never answers, for deadline tests.
+func (c *Cluster) StallProduce(t testing.TB) {
+	never := make(chan struct{})
+	t.Cleanup(func() { close(never) }) // runs before the cluster's Close
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		c.SleepControl(func() { <-never })
+		return nil, nil, false
+	})
 }
