@@ -25,6 +25,11 @@ const (
 	CodeRequestSizeLimitExceeded = "RequestSizeLimitExceeded"
 	CodeResourceNotFound         = "ResourceNotFound"
 	CodeKafkaStorageError        = "ResourceUnavailable.KafkaStorageError"
+	CodeResourceUnavailable      = "ResourceUnavailable"
+	// Idempotency keys (ClientToken, Idempotency-Key): the key was used
+	// with other messages, or its first request is still running.
+	CodeIdempotentParameterMismatch = "UnsupportedOperation.IdempotentParameterMismatch"
+	CodeIdempotentProcessing        = "UnsupportedOperation.IdempotentProcessing"
 	CodeUnknownParameter         = "UnknownParameter"
 	CodeUnsupportedProtocol      = "UnsupportedProtocol"
 )

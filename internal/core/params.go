@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -17,6 +18,15 @@ import (
 type Message struct {
 	Key   []byte // nil when the request's Key is missing, null or empty
 	Value []byte // the message Body
+	// Headers are record headers; nil for a request without an
+	// idempotency key.
+	Headers []RecordHeader
+}
+
+// RecordHeader is one Kafka record header.
+type RecordHeader struct {
+	Key   string
+	Value []byte
 }
 
 // call is a decoded SendMessage request.
@@ -27,13 +37,20 @@ type call struct {
 	Messages        []Message
 	hasMessages     bool
 	missingBody     int // index of the first message without a Body, or -1
+	ClientToken     string
+
+	// Set for a keyed request: whether the answer repeats a stored
+	// outcome, and the receipt time of the request that wrote it.
+	replayed      bool
+	firstReceived time.Time
 }
 
 // jsonParams is the TC3 JSON body. Field names match case-insensitively,
 // as encoding/json does.
 type jsonParams struct {
-	DataHubId *string
-	Message   []jsonMessage
+	DataHubId   *string
+	Message     []jsonMessage
+	ClientToken string
 }
 
 type jsonMessage struct {
@@ -101,6 +118,7 @@ func decodeJSON(body []byte, maxMessages int, c *call) error {
 	if p.DataHubId != nil {
 		c.DataHubID, c.hasDataHubID = *p.DataHubId, true
 	}
+	c.ClientToken = p.ClientToken
 	c.hasMessages = p.Message != nil
 	c.Messages = make([]Message, len(p.Message))
 	for i := range p.Message {
@@ -235,6 +253,10 @@ func explainJSON(body []byte, decodeErr error) *Error {
 			if k := jsonKind(raw); k != "string" && k != "null" {
 				return Errorf(CodeInvalidParameter, "DataHubId must be a string, got %s", k)
 			}
+		case strings.EqualFold(name, "ClientToken"):
+			if k := jsonKind(raw); k != "string" && k != "null" {
+				return Errorf(CodeInvalidParameter, "ClientToken must be a string, got %s", k)
+			}
 		case strings.EqualFold(name, "Message"):
 			if err := explainMessages(raw); err != nil {
 				return err
@@ -341,6 +363,8 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 		case commonFormParams[name]:
 		case name == "DataHubId":
 			c.DataHubID, c.hasDataHubID = v, true
+		case name == "ClientToken":
+			c.ClientToken = v
 		case strings.HasPrefix(name, "Message."):
 			idx, field, ok := strings.Cut(strings.TrimPrefix(name, "Message."), ".")
 			i, err := strconv.Atoi(idx)

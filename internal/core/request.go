@@ -38,5 +38,8 @@ type Response struct {
 	StatusCode  int
 	ContentType string
 	RequestID   string
-	Body        []byte
+	// Header holds extra response headers (Idempotent-Replayed); nil when
+	// there are none. Adapters copy it into their reply.
+	Header http.Header
+	Body   []byte
 }

@@ -70,7 +70,12 @@ type Options struct {
 	// function's invocation deadline) so that the reply still goes out.
 	ReplyMargin time.Duration
 	// Auth checks signatures; nil serves unauthenticated requests.
-	Auth   Authenticator
+	Auth Authenticator
+	// Dedup makes requests with an idempotency key idempotent; nil
+	// produces them like any other request.
+	Dedup Deduplicator
+	// Replays refuses reused TC3 signatures; nil accepts them.
+	Replays ReplayGuard
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -143,15 +148,20 @@ func (s *Service) Handle(ctx context.Context, r *Request) *Response {
 
 	c, ap, placements, err := s.safeSendMessage(ctx, r, received)
 	if err != nil {
-		return s.fail(ctx, r, id, c, err)
+		resp := s.fail(ctx, r, id, c, err)
+		resp.Header = replayedHeader(c)
+		return resp
 	}
 	if s.log.Enabled(ctx, slog.LevelDebug) {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "sent", slog.String("request_id", id),
 			slog.String("datahub_id", c.DataHubID), slog.Int("messages", len(c.Messages)),
-			slog.Duration("elapsed", s.now().Sub(received)))
+			slog.Bool("replayed", c.replayed), slog.Duration("elapsed", s.now().Sub(received)))
+	}
+	if !c.firstReceived.IsZero() { // a keyed request: the MessageIds of its first attempt
+		received = c.firstReceived
 	}
 	return &Response{StatusCode: http.StatusOK, ContentType: contentTypeJSON, RequestID: id,
-		Body: successEnvelope(ap.idPrefix, received, placements, id)}
+		Header: replayedHeader(c), Body: successEnvelope(ap.idPrefix, received, placements, id)}
 }
 
 // HandleEncoded is Handle for gateway events, which carry the body as a
@@ -239,15 +249,16 @@ func (s *Service) sendMessage(ctx context.Context, r *Request, received time.Tim
 	if err != nil {
 		return c, ap, nil, err
 	}
+	key, err := idempotencyKey(r, c)
+	if err != nil {
+		return c, ap, nil, err
+	}
 	if ctx.Err() != nil {
 		// A slow upload can use up the time before anything is sent.
 		return c, ap, nil, Errorf(CodeFailedOperation, "request timed out before any message was sent (%s after it was received): 0 of %d messages written", s.now().Sub(received).Round(time.Millisecond), len(c.Messages))
 	}
-	placements := make([]Placement, len(c.Messages))
-	if err := s.producer.Produce(ctx, ap.Topic, c.Messages, placements); err != nil {
-		return c, ap, nil, s.produceFailure(c, ap, err)
-	}
-	return c, ap, placements, nil
+	placements, err := s.produceOnce(ctx, r, c, ap, caller, key, received)
+	return c, ap, placements, err
 }
 
 // decode reads the action, version and parameters from wherever this kind

@@ -145,8 +145,15 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 	recs := make([]kgo.Record, len(msgs))
 	ptrs := make([]*kgo.Record, len(msgs))
 	sent := time.Now()
+	var headers []kgo.RecordHeader // one request's messages share their headers
 	for i, m := range msgs {
-		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
+		if len(m.Headers) > 0 && headers == nil {
+			headers = make([]kgo.RecordHeader, len(m.Headers))
+			for j, h := range m.Headers {
+				headers[j] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+			}
+		}
+		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Headers: headers, Timestamp: sent}
 		ptrs[i] = &recs[i]
 	}
 	done := make(chan kgo.ProduceResults, 1)
@@ -159,21 +166,41 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 	}
 	pe := core.ProduceError{}
 	for _, r := range results {
-		if r.Err == nil {
+		switch {
+		case r.Err == nil:
 			pe.Written++
 			continue
+		case mayBeWritten(r.Err):
+			pe.Unknown++
+		default:
+			pe.Failed++
 		}
-		if pe.Failed++; pe.Err == nil {
+		if pe.Err == nil {
 			pe.Err = classify(r.Err)
 		}
 	}
-	if pe.Failed > 0 {
+	if pe.Failed+pe.Unknown > 0 {
 		return &pe
 	}
 	for i := range recs {
 		out[i] = core.Placement{Partition: recs[i].Partition, Offset: recs[i].Offset, Timestamp: recs[i].Timestamp}
 	}
 	return nil
+}
+
+// mayBeWritten reports whether a record that failed with err may still
+// have been written: Kafka refused it only when a broker answered with an
+// error code that says it did not apply the write. A delivery timeout, a
+// lost connection or a broker's own timeout leave its fate unknown.
+func mayBeWritten(err error) bool {
+	var ke *kerr.Error
+	switch {
+	case errors.Is(err, kgo.ErrRecordTimeout), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return true
+	case errors.Is(err, kerr.RequestTimedOut), errors.Is(err, kerr.NotEnoughReplicasAfterAppend):
+		return true // the broker may have appended the batch before it answered
+	}
+	return !errors.As(err, &ke)
 }
 
 // classify wraps the Kafka errors the core maps to their own codes.
