@@ -30,8 +30,8 @@ const (
 	// with other messages, or its first request is still running.
 	CodeIdempotentParameterMismatch = "UnsupportedOperation.IdempotentParameterMismatch"
 	CodeIdempotentProcessing        = "UnsupportedOperation.IdempotentProcessing"
-	CodeUnknownParameter         = "UnknownParameter"
-	CodeUnsupportedProtocol      = "UnsupportedProtocol"
+	CodeUnknownParameter            = "UnknownParameter"
+	CodeUnsupportedProtocol         = "UnsupportedProtocol"
 )
 
 const internalErrorMessage = "an internal error occurred; quote the RequestId when reporting it"

@@ -76,7 +76,7 @@ type Options struct {
 	Dedup Deduplicator
 	// Replays refuses reused TC3 signatures; nil accepts them.
 	Replays ReplayGuard
-	Logger *slog.Logger
+	Logger  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
