@@ -159,9 +159,10 @@ func proxyReply(resp *core.Response) proxyResponse {
 	return proxyResponse{StatusCode: statusCode(resp), Headers: contentType(resp), Body: string(resp.Body)}
 }
 
-// contentType is the one response header every shape sends.
+// contentType is the response's headers: Content-Type, which every reply
+// sends, and Idempotent-Replayed on a replayed one.
 func contentType(resp *core.Response) map[string]string {
-	return map[string]string{"Content-Type": resp.ContentType}
+	return resp.Headers()
 }
 
 // statusCode is the response's status, never zero: a zero status code is

@@ -212,5 +212,5 @@ func reply(resp *core.Response) response {
 	if code == 0 {
 		code = http.StatusOK
 	}
-	return response{StatusCode: code, Headers: map[string]string{"Content-Type": resp.ContentType}, Body: string(resp.Body)}
+	return response{StatusCode: code, Headers: resp.Headers(), Body: string(resp.Body)}
 }

@@ -101,7 +101,7 @@ func run(addr string) error {
 	if err := srv.Shutdown(drain); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("shutdown", "err", err)
 	}
-	if err := a.Producer.Close(drain); err != nil {
+	if err := a.Close(drain); err != nil {
 		log.Warn("flush", "err", err)
 	}
 	return nil

@@ -103,7 +103,7 @@ func TestTemplate(t *testing.T) {
 		} else {
 			env[name] = fmt.Sprint(v)
 		}
-		secret := name == "KAFKA_SASL_PASSWORD" || name == "DATAHUB_CREDENTIALS"
+		secret := name == "KAFKA_SASL_PASSWORD" || name == "DATAHUB_CREDENTIALS" || name == "DATAHUB_IDEMPOTENCY_STORE" // a URL may hold a password
 		if secret != (p["NoEcho"] == true) {
 			t.Errorf("parameter %v: NoEcho %v, want %v", ref, p["NoEcho"], secret)
 		}

@@ -3,12 +3,15 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"httpkafka/internal/config"
 	"httpkafka/internal/core"
+	"httpkafka/internal/idempotency"
 	"httpkafka/internal/kafka"
 	"httpkafka/internal/tcauth"
 )
@@ -21,6 +24,9 @@ const ReplyMargin = 300 * time.Millisecond
 type App struct {
 	Service  *core.Service
 	Producer *kafka.Producer
+	// Store is the idempotency store (DATAHUB_IDEMPOTENCY_STORE); nil
+	// without one.
+	Store *idempotency.Store
 	// Auth says in one line how requests are authenticated, for start-up
 	// banners and logs.
 	Auth string
@@ -55,7 +61,30 @@ func New(cfg *config.Config, log *slog.Logger, mode Mode) (*App, error) {
 	}
 	opts := CoreOptions(cfg, log)
 	opts.Auth = auth
-	return &App{Service: core.New(opts, producer), Producer: producer, Auth: summary}, nil
+	a := &App{Producer: producer, Auth: summary}
+	if cfg.IdempotencyStore != "" {
+		a.Store, err = idempotency.Open(idempotency.Config{URL: cfg.IdempotencyStore, TTL: cfg.IdempotencyTTL,
+			RequestTimeout: cfg.RequestTimeout, FailOpen: cfg.IdempotencyFailOpen, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("config: DATAHUB_IDEMPOTENCY_STORE: %w", err)
+		}
+		opts.Dedup = a.Store
+		if cfg.ReplayProtection && auth != nil {
+			opts.Replays = a.Store
+		}
+	}
+	a.Service = core.New(opts, producer)
+	return a, nil
+}
+
+// Close lets produces that outlived their requests store their outcomes,
+// then flushes and closes the producer and the store, bounded by ctx.
+func (a *App) Close(ctx context.Context) error {
+	var storeErr error
+	if a.Store != nil {
+		storeErr = a.Store.Close(ctx)
+	}
+	return errors.Join(a.Producer.Close(ctx), storeErr)
 }
 
 // Authenticator applies the authentication policy: signatures are required

@@ -74,7 +74,7 @@ func (l *Lazy) Close(ctx context.Context) error {
 	if l.app == nil {
 		return nil
 	}
-	err := l.app.Producer.Close(ctx)
+	err := l.app.Close(ctx)
 	l.app = nil
 	return err
 }

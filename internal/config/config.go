@@ -41,6 +41,11 @@ type Config struct {
 	Credentials Credentials `envconfig:"DATAHUB_CREDENTIALS" desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
 	Auth        string      `envconfig:"DATAHUB_AUTH" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
 
+	IdempotencyStore    string        `envconfig:"DATAHUB_IDEMPOTENCY_STORE" desc:"redis:// or rediss:// URL (redis://:password@host:6379/0) of the Redis 7+ store that makes requests with a ClientToken or Idempotency-Key write once; empty: no deduplication"`
+	IdempotencyTTL      time.Duration `envconfig:"DATAHUB_IDEMPOTENCY_TTL" default:"24h" desc:"how long the outcome of a keyed request is kept and replayed"`
+	IdempotencyFailOpen bool          `envconfig:"DATAHUB_IDEMPOTENCY_FAIL_OPEN" default:"false" desc:"true: when the store cannot be reached, produce keyed requests without deduplication instead of answering ResourceUnavailable"`
+	ReplayProtection    bool          `envconfig:"DATAHUB_REPLAY_PROTECTION" default:"false" desc:"true: refuse a TC3 signature already used (needs DATAHUB_IDEMPOTENCY_STORE)"`
+
 	LogLevel slog.Level `envconfig:"LOG_LEVEL" default:"INFO" desc:"DEBUG, INFO, WARN or ERROR"`
 }
 
@@ -248,6 +253,12 @@ func (c *Config) check() error {
 		return fmt.Errorf("KAFKA_RECORD_RETRIES: %d, want 0 or more", c.KafkaRetries)
 	case c.KafkaProduce <= 0:
 		return fmt.Errorf("KAFKA_PRODUCE_TIMEOUT: %s, want more than 0", c.KafkaProduce)
+	case c.IdempotencyStore != "" && !strings.HasPrefix(c.IdempotencyStore, "redis://") && !strings.HasPrefix(c.IdempotencyStore, "rediss://"):
+		return errors.New("DATAHUB_IDEMPOTENCY_STORE: want a redis:// or rediss:// URL (redis://:password@host:6379/0)")
+	case c.IdempotencyTTL < time.Second:
+		return fmt.Errorf("DATAHUB_IDEMPOTENCY_TTL: %s, want at least 1s", c.IdempotencyTTL)
+	case c.ReplayProtection && c.IdempotencyStore == "":
+		return errors.New("DATAHUB_REPLAY_PROTECTION=true needs DATAHUB_IDEMPOTENCY_STORE to remember signatures")
 	}
 	return nil
 }

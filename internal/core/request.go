@@ -43,3 +43,16 @@ type Response struct {
 	Header http.Header
 	Body   []byte
 }
+
+// Headers are the reply's headers, one value each: Content-Type and
+// Header, for gateway replies that carry a header map.
+func (r *Response) Headers() map[string]string {
+	h := make(map[string]string, 1+len(r.Header))
+	for k, v := range r.Header {
+		if len(v) > 0 {
+			h[k] = v[0]
+		}
+	}
+	h["Content-Type"] = r.ContentType
+	return h
+}
