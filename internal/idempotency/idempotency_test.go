@@ -240,10 +240,12 @@ func TestMismatch(t *testing.T) {
 	e := newEnv(t, setup{})
 	wantOK(t, e.send(t, keyed("k", "a", "b")), 2)
 	for name, r := range map[string]*core.Request{
-		"other body":    keyed("k", "a", "c"),
-		"fewer":         keyed("k", "a"),
-		"body and key":  keyed("k", "ab"),
-		"same, one key": with(keyed("k", "a", "b"), func(r *core.Request) { r.Body = []byte(strings.Replace(string(r.Body), `{"Body":"b"}`, `{"Body":"b","Key":"x"}`, 1)) }),
+		"other body":   keyed("k", "a", "c"),
+		"fewer":        keyed("k", "a"),
+		"body and key": keyed("k", "ab"),
+		"same, one key": with(keyed("k", "a", "b"), func(r *core.Request) {
+			r.Body = []byte(strings.Replace(string(r.Body), `{"Body":"b"}`, `{"Body":"b","Key":"x"}`, 1))
+		}),
 	} {
 		wantCode(t, e.send(t, r), core.CodeIdempotentParameterMismatch, "used with other messages")
 		_ = name
@@ -407,7 +409,9 @@ func TestRefusalThenRetry(t *testing.T) {
 func TestStoreDown(t *testing.T) {
 	e := newEnv(t, setup{})
 	e.redis.Stop()
+	start := time.Now()
 	r := e.send(t, keyed("k", "a"))
+	t.Logf("store down: answered in %s", time.Since(start))
 	wantCode(t, r, core.CodeResourceUnavailable, "idempotency store redis://"+e.redis.Addr+"/0 cannot be reached: nothing was written")
 	wantOK(t, e.send(t, keyed("", "unkeyed")), 1)
 	if recs := e.records(t); len(recs) != 1 || string(recs[0].Value) != "unkeyed" {
