@@ -50,7 +50,10 @@ type Config struct {
 const (
 	DefaultTTL = 24 * time.Hour
 	// PendingMargin is added to the request timeout for a pending claim.
-	PendingMargin = 5 * time.Second
+	// A claim is a lease: if the instance, or the store, stalls longer
+	// than the lease while a produce runs (so that it cannot extend it),
+	// a retry may claim the key again. A generous margin makes that rare.
+	PendingMargin = 30 * time.Second
 	// SignatureWindow is how long a used TC3 signature is remembered: its
 	// timestamp may be up to 5 minutes either side of the server's clock.
 	SignatureWindow = 11 * time.Minute
@@ -175,6 +178,9 @@ func (s *Store) Do(ctx context.Context, k *core.KeyedCall, produce core.ProduceF
 		s.log.Warn("idempotency store unreachable: producing without deduplication (DATAHUB_IDEMPOTENCY_FAIL_OPEN=true)", "store", s.name, "err", err)
 		placements, perr := produce(ctx)
 		return core.Outcome{Placements: placements}, perr
+	case err != nil && ctx.Err() != nil:
+		return core.Outcome{}, &core.Error{Code: core.CodeResourceUnavailable,
+			Message: fmt.Sprintf("idempotency store %s did not answer before the request timed out: nothing was written; retry later", s.name), Cause: err}
 	case err != nil:
 		return core.Outcome{}, s.unavailable(err)
 	default:
@@ -268,7 +274,11 @@ func (s *Store) produceHoldingClaim(ctx context.Context, key, claim string, prod
 		case r := <-done:
 			return r
 		case <-tick.C:
-			if err := extendScript.Run(ctx, s.rdb, []string{key}, claim, s.pending.Milliseconds()).Err(); err != nil {
+			n, err := extendScript.Run(ctx, s.rdb, []string{key}, claim, s.pending.Milliseconds()).Int()
+			if err == nil && n == 0 {
+				err = errClaimLost
+			}
+			if err != nil {
 				s.log.Error("idempotency store: cannot extend the claim of a produce still running", "store", s.name, "key", key, "err", err)
 			}
 		}
