@@ -6,6 +6,8 @@
 #   make test     go test -race ./...
 #   make bench    the benchmarks (not part of make test): httpkafka beside a bare
 #                 franz-go producer, the core's decoding, signature checks
+#   make load-idempotency  the full idempotency load test: 50 clients x 2,000
+#                 keyed requests against kfake and a local redis-server
 #   make clean
 #
 # `sam build` runs build-SendMessageFunction (template.yaml, BuildMethod:
@@ -25,7 +27,7 @@ GOBUILD = CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -buildvcs=false -ldflag
 # uid/gid and extra timestamps.
 ZIP_TIME := 198001010000
 
-.PHONY: build test bench clean build-SendMessageFunction FORCE
+.PHONY: build test bench load-idempotency clean build-SendMessageFunction FORCE
 
 build: dist/lambda.zip dist/scf.zip
 
@@ -55,6 +57,9 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/kafka ./internal/core ./internal/tcauth
+
+load-idempotency:
+	$(GO) test -run '^TestLoad$$' -v -timeout 60m ./internal/idempotency -args -idempotency.requests=2000
 
 clean:
 	rm -rf dist

@@ -60,8 +60,8 @@ func TestLoad(t *testing.T) {
 	}
 	var (
 		sends, replays, processing, timeouts, released, unavailable atomic.Int64
-		mu                                             sync.Mutex
-		mismatched                                     []string
+		mu                                                          sync.Mutex
+		mismatched                                                  []string
 	)
 	requests := make([][]*request, *loadClients)
 	start := time.Now()
