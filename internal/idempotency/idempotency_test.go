@@ -229,10 +229,22 @@ func TestKeyValidation(t *testing.T) {
 			wantCode(t, e.send(t, r), core.CodeInvalidParameterValue, tc.text)
 		})
 	}
+	notString := with(keyed("", "m"), func(r *core.Request) { r.Body = []byte(`{"DataHubId":"` + dataHub + `","Message":[{"Body":"m"}],"ClientToken":5}`) })
+	wantCode(t, e.send(t, notString), core.CodeInvalidParameter, "ClientToken must be a string, got number")
 	wantOK(t, e.send(t, keyed(strings.Repeat("k", 64), "m")), 1)
 	wantOK(t, e.send(t, keyed(" !~", "m")), 1)
-	if n := len(e.records(t)); n != 2 {
-		t.Errorf("topic holds %d records, want 2", n)
+
+	// A form (legacy signing, GET) names it ClientToken too: one key with JSON's.
+	first := e.send(t, keyed("form", "m"))
+	form := &core.Request{Method: "POST", Host: "h", Path: "/",
+		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+		Body:   []byte("Action=SendMessage&Version=2019-08-19&DataHubId=" + dataHub + "&Message.0.Body=m&ClientToken=form")}
+	again := e.send(t, form)
+	if !again.replayed || !slices.Equal(again.Response.MessageId, first.Response.MessageId) {
+		t.Errorf("form retry of a JSON request: %+v", again)
+	}
+	if n := len(e.records(t)); n != 3 {
+		t.Errorf("topic holds %d records, want 3", n)
 	}
 }
 
