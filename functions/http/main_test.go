@@ -19,6 +19,7 @@ import (
 
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
+	"httpkafka/internal/redistest"
 )
 
 // binary is the built command, shared by the tests.
@@ -310,5 +311,27 @@ func TestShutdownDrains(t *testing.T) {
 	}
 	if recs := cluster.ReadAll(t, "slow"); len(recs) != 1 || string(recs[0].Value) != "in flight" {
 		t.Errorf("topic holds %v", recs)
+	}
+}
+
+// TestIdempotencyStore runs the binary with DATAHUB_IDEMPOTENCY_STORE on a
+// real redis-server: a retried keyed request is answered from the store,
+// over HTTP, with Idempotent-Replayed.
+func TestIdempotencyStore(t *testing.T) {
+	rs := redistest.Start(t)
+	s := start(t, "DATAHUB_IDEMPOTENCY_STORE="+rs.URL(2))
+	body := `{"DataHubId":"datahub-local","Message":[{"Body":"once"}]}`
+	first, resp := post(t, s.endpoint, body, map[string]string{"Idempotency-Key": "http-1"})
+	if first.Response.Error != nil || resp.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("first: %+v %+v, Idempotent-Replayed %q", first.Response, first.Response.Error, resp.Header.Get("Idempotent-Replayed"))
+	}
+	again, resp := post(t, s.endpoint, body, map[string]string{"Idempotency-Key": "http-1"})
+	if resp.Header.Get("Idempotent-Replayed") != "true" || len(again.Response.MessageId) != 1 || again.Response.MessageId[0] != first.Response.MessageId[0] {
+		t.Fatalf("retry: %+v, Idempotent-Replayed %q; first %v", again.Response, resp.Header.Get("Idempotent-Replayed"), first.Response.MessageId)
+	}
+	rs.Stop()
+	down, _ := post(t, s.endpoint, body, map[string]string{"Idempotency-Key": "http-2"})
+	if down.Response.Error == nil || down.Response.Error.Code != "ResourceUnavailable" || !strings.Contains(down.Response.Error.Message, rs.Addr) {
+		t.Fatalf("store down: %+v", down.Response.Error)
 	}
 }
