@@ -229,7 +229,9 @@ func TestKeyValidation(t *testing.T) {
 			wantCode(t, e.send(t, r), core.CodeInvalidParameterValue, tc.text)
 		})
 	}
-	notString := with(keyed("", "m"), func(r *core.Request) { r.Body = []byte(`{"DataHubId":"` + dataHub + `","Message":[{"Body":"m"}],"ClientToken":5}`) })
+	notString := with(keyed("", "m"), func(r *core.Request) {
+		r.Body = []byte(`{"DataHubId":"` + dataHub + `","Message":[{"Body":"m"}],"ClientToken":5}`)
+	})
 	wantCode(t, e.send(t, notString), core.CodeInvalidParameter, "ClientToken must be a string, got number")
 	wantOK(t, e.send(t, keyed(strings.Repeat("k", 64), "m")), 1)
 	wantOK(t, e.send(t, keyed(" !~", "m")), 1)
