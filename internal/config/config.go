@@ -259,6 +259,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("DATAHUB_IDEMPOTENCY_TTL: %s, want at least 1s", c.IdempotencyTTL)
 	case c.ReplayProtection && c.IdempotencyStore == "":
 		return errors.New("DATAHUB_REPLAY_PROTECTION=true needs DATAHUB_IDEMPOTENCY_STORE to remember signatures")
+	case c.ReplayProtection && c.Auth == AuthNone:
+		return errors.New("DATAHUB_REPLAY_PROTECTION=true needs signatures, and DATAHUB_AUTH is none")
 	}
 	return nil
 }

@@ -138,3 +138,27 @@ func TestREADMEDocumentsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestIdempotencySettings(t *testing.T) {
+	setenv(t, map[string]string{"DATAHUB_IDEMPOTENCY_STORE": "rediss://:pw@cache.example:6380/1", "DATAHUB_IDEMPOTENCY_TTL": "1h", "DATAHUB_REPLAY_PROTECTION": "true"})
+	c, err := Load()
+	if err != nil || c.IdempotencyStore != "rediss://:pw@cache.example:6380/1" || c.IdempotencyTTL != time.Hour || !c.ReplayProtection || c.IdempotencyFailOpen {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+	for env, want := range map[string]string{
+		"DATAHUB_IDEMPOTENCY_STORE=http://cache:6379":                                               "config: DATAHUB_IDEMPOTENCY_STORE: want a redis:// or rediss:// URL",
+		"DATAHUB_IDEMPOTENCY_STORE=redis://c:6379,DATAHUB_IDEMPOTENCY_TTL=500ms":                    "config: DATAHUB_IDEMPOTENCY_TTL: 500ms, want at least 1s",
+		"DATAHUB_REPLAY_PROTECTION=true":                                                            "needs DATAHUB_IDEMPOTENCY_STORE",
+		"DATAHUB_REPLAY_PROTECTION=true,DATAHUB_IDEMPOTENCY_STORE=redis://c:6379,DATAHUB_AUTH=none": "needs signatures, and DATAHUB_AUTH is none",
+	} {
+		m := map[string]string{}
+		for _, kv := range strings.Split(env, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			m[k] = v
+		}
+		setenv(t, m)
+		if _, err := Load(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", env, err, want)
+		}
+	}
+}
