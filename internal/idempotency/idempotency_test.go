@@ -468,11 +468,11 @@ func TestExpiry(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: e.redis.Addr})
 	defer rdb.Close()
 	claim := `{"s":"pending","f":"` + idempotency.Fingerprint([]core.Message{{Value: []byte("a")}}) + `","o":"dead"}`
-	if err := rdb.Set(context.Background(), "httpkafka:idem:anonymous:"+dataHub+":dead", claim, 300*time.Millisecond).Err(); err != nil {
+	if err := rdb.Set(context.Background(), "httpkafka:idem:anonymous:"+dataHub+":dead", claim, 2*time.Second).Err(); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, e.send(t, keyed("dead", "a")), core.CodeIdempotentProcessing, "still being written")
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	wantOK(t, e.send(t, keyed("dead", "a")), 1)
 
 	// The claim's lifetime is the request timeout plus the margin.
