@@ -172,6 +172,11 @@ func (s *Store) Do(ctx context.Context, k *core.KeyedCall, produce core.ProduceF
 	fp := fingerprint(k.Messages)
 	claim := mustJSON(entry{State: statePending, Fingerprint: fp, Owner: newOwner()})
 	prev, err := s.rdb.SetArgs(ctx, key, claim, redis.SetArgs{Mode: "NX", TTL: s.pending, Get: true}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		// The SET may have been applied with its reply lost: a claim
+		// nobody will complete would block the key for its whole lease.
+		go s.dropClaim(key, claim)
+	}
 	switch {
 	case errors.Is(err, redis.Nil), err == nil && prev == claim: // claimed (prev == claim: a retried SET of ours)
 	case err != nil && s.failOpen:
@@ -187,6 +192,16 @@ func (s *Store) Do(ctx context.Context, k *core.KeyedCall, produce core.ProduceF
 		return s.answer(key, fp, prev)
 	}
 	return s.run(ctx, key, claim, fp, k, produce)
+}
+
+// dropClaim removes claim, if it was stored, after a claim whose answer
+// did not arrive.
+func (s *Store) dropClaim(key, claim string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := releaseScript.Run(ctx, s.rdb, []string{key}, claim).Err(); err != nil {
+		s.log.Debug("idempotency store: could not drop a claim whose answer was lost", "key", key, "err", err)
+	}
 }
 
 // unavailable is the answer when the store cannot be reached.
