@@ -20,21 +20,22 @@ import (
 )
 
 // Config is every setting httpkafka reads. The envconfig tags name each
-// variable; desc is what `-help-env` and README.md say about it.
+// variable; desc is what `-help-env` and README.md say about it; a
+// deployment file need not set the variables tagged deploy:"optional".
 type Config struct {
 	KafkaBrokers       []string      `envconfig:"KAFKA_BROKERS" desc:"comma-separated Kafka bootstrap brokers (host:port); empty in local mode starts an embedded Kafka"`
 	KafkaClientID      string        `envconfig:"KAFKA_CLIENT_ID" default:"httpkafka" desc:"client id the producer gives Kafka"`
 	KafkaSASLMechanism string        `envconfig:"KAFKA_SASL_MECHANISM" desc:"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM (signs with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, re-read for each connection); empty for no SASL"`
 	KafkaSASLUser      string        `envconfig:"KAFKA_SASL_USER" desc:"SASL user name (for CKafka: instanceId#user)"`
 	KafkaSASLPassword  string        `envconfig:"KAFKA_SASL_PASSWORD" desc:"SASL password"`
-	KafkaSASLSecret    string        `envconfig:"KAFKA_SASL_PASSWORD_SECRET" desc:"Lambda: read the SASL password from this Secrets Manager secret (ARN or name) or SSM parameter (ssm:/name) through the AWS Parameters and Secrets Lambda Extension"`
+	KafkaSASLSecret    string        `envconfig:"KAFKA_SASL_PASSWORD_SECRET" deploy:"optional" desc:"Lambda: read the SASL password from this Secrets Manager secret (ARN or name) or SSM parameter (ssm:/name) through the AWS Parameters and Secrets Lambda Extension"`
 	KafkaTLS           bool          `envconfig:"KAFKA_TLS" default:"false" desc:"connect to the brokers over TLS, trusting the system's roots; any KAFKA_TLS_* setting turns it on"`
-	KafkaTLSCA         string        `envconfig:"KAFKA_TLS_CA" desc:"CA certificates (PEM, or the path of a PEM file) that sign the brokers' certificates, instead of the system's roots"`
-	KafkaTLSCert       string        `envconfig:"KAFKA_TLS_CERT" desc:"client certificate for mutual TLS (PEM or a path), with KAFKA_TLS_KEY"`
-	KafkaTLSKey        string        `envconfig:"KAFKA_TLS_KEY" desc:"client certificate's private key (PEM or a path), with KAFKA_TLS_CERT"`
-	KafkaTLSServerName string        `envconfig:"KAFKA_TLS_SERVER_NAME" desc:"name the brokers' certificates must carry, instead of each broker's host name"`
-	KafkaTLSInsecure   bool          `envconfig:"KAFKA_TLS_INSECURE_SKIP_VERIFY" default:"false" desc:"true: do not check the brokers' certificates at all (warned about at start-up; for tests only)"`
-	KafkaCompression   string        `envconfig:"KAFKA_COMPRESSION" desc:"none, gzip, snappy, lz4 or zstd; empty keeps franz-go's default, snappy (a batch is sent compressed only if that makes it smaller)"`
+	KafkaTLSCA         string        `envconfig:"KAFKA_TLS_CA" deploy:"optional" desc:"CA certificates (PEM, or the path of a PEM file) that sign the brokers' certificates, instead of the system's roots"`
+	KafkaTLSCert       string        `envconfig:"KAFKA_TLS_CERT" deploy:"optional" desc:"client certificate for mutual TLS (PEM or a path), with KAFKA_TLS_KEY"`
+	KafkaTLSKey        string        `envconfig:"KAFKA_TLS_KEY" deploy:"optional" desc:"client certificate's private key (PEM or a path), with KAFKA_TLS_CERT"`
+	KafkaTLSServerName string        `envconfig:"KAFKA_TLS_SERVER_NAME" deploy:"optional" desc:"name the brokers' certificates must carry, instead of each broker's host name"`
+	KafkaTLSInsecure   bool          `envconfig:"KAFKA_TLS_INSECURE_SKIP_VERIFY" deploy:"optional" default:"false" desc:"true: do not check the brokers' certificates at all (warned about at start-up; for tests only)"`
+	KafkaCompression   string        `envconfig:"KAFKA_COMPRESSION" deploy:"optional" desc:"none, gzip, snappy, lz4 or zstd; empty keeps franz-go's default, snappy (a batch is sent compressed only if that makes it smaller)"`
 	KafkaDelivery      time.Duration `envconfig:"KAFKA_DELIVERY_TIMEOUT" default:"8s" desc:"how long a message may wait to be written before it fails; must be below DATAHUB_REQUEST_TIMEOUT"`
 	KafkaProduce       time.Duration `envconfig:"KAFKA_PRODUCE_TIMEOUT" default:"5s" desc:"how long a broker may take to answer one produce request before it is retried"`
 	KafkaRetries       int           `envconfig:"KAFKA_RECORD_RETRIES" default:"10" desc:"retries of a failed write before the broker's error is answered; 0 retries until KAFKA_DELIVERY_TIMEOUT"`
@@ -47,8 +48,8 @@ type Config struct {
 	RequestTimeout  time.Duration `envconfig:"DATAHUB_REQUEST_TIMEOUT" default:"10s" desc:"longest time from receiving a request to answering it"`
 
 	Credentials       Credentials `envconfig:"DATAHUB_CREDENTIALS" desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
-	CredentialsSecret string      `envconfig:"DATAHUB_CREDENTIALS_SECRET" desc:"Lambda: read more DATAHUB_CREDENTIALS (same form) from this Secrets Manager secret (ARN or name) or SSM parameter (ssm:/name) through the AWS Parameters and Secrets Lambda Extension"`
-	ConfigFile        string      `envconfig:"DATAHUB_CONFIG_FILE" desc:"YAML (or JSON) file with accessPoints and credentials, beyond the 4 KB environment; for an id or SecretId in both, the environment wins; suspensions add up"`
+	CredentialsSecret string      `envconfig:"DATAHUB_CREDENTIALS_SECRET" deploy:"optional" desc:"Lambda: read more DATAHUB_CREDENTIALS (same form) from this Secrets Manager secret (ARN or name) or SSM parameter (ssm:/name) through the AWS Parameters and Secrets Lambda Extension"`
+	ConfigFile        string      `envconfig:"DATAHUB_CONFIG_FILE" deploy:"optional" desc:"YAML (or JSON) file with accessPoints and credentials, beyond the 4 KB environment; for an id or SecretId in both, the environment wins; suspensions add up"`
 	Auth              string      `envconfig:"DATAHUB_AUTH" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
 
 	LogLevel slog.Level `envconfig:"LOG_LEVEL" default:"INFO" desc:"DEBUG, INFO, WARN or ERROR"`
