@@ -123,6 +123,30 @@ func TestSASL(t *testing.T) {
 	}
 }
 
+// TestSASLConnectionClosedOnce: one connection closed during
+// authentication (a broker restarting) is retried, not answered as
+// refused credentials.
+func TestSASLConnectionClosedOnce(t *testing.T) {
+	cluster := kafkatest.NewWith(t, 1, []string{"t"},
+		[]kfake.Opt{kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-256", "u", "p")},
+		kgo.SASL(scram.Auth{User: "u", Pass: "p"}.AsSha256Mechanism()))
+	closed := 0
+	cluster.ControlKey(int16(kmsg.SASLAuthenticate), func(kmsg.Request) (kmsg.Response, error, bool) {
+		closed++
+		return nil, fmt.Errorf("restarting"), true // closes this one connection
+	})
+	cfg := cluster.ProducerConfig()
+	cfg.SASLMechanism, cfg.SASLUser, cfg.SASLPassword = "SCRAM-SHA-256", "u", "p"
+	svc := service(t, cluster, cfg, map[string]string{"datahub-a": "t"})
+	if r := send(t, svc, `{"DataHubId":"datahub-a","Message":[{"Body":"after a blip"}]}`); r.Response.Error != nil {
+		t.Fatalf("got %+v, want the write to succeed on a new connection", r.Response.Error)
+	}
+	if closed != 1 {
+		t.Fatalf("the control closed %d connections, want 1", closed)
+	}
+	checkRecords(t, cluster, "t", "after a blip")
+}
+
 // TestTLS produces over TLS to a broker whose certificate a CA made here
 // signed: trusted through the CA alone, with the broker checking a client
 // certificate (mutual TLS), and with SCRAM over TLS.
