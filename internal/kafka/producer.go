@@ -82,7 +82,7 @@ const (
 type Producer struct {
 	client *kgo.Client
 	sasl   string     // the SASL mechanism, for errors
-	auth   *authWatch // nil without SASL
+	watch  *connWatch // nil without SASL and TLS
 }
 
 // New builds the client. It does not connect: the first Produce does.
@@ -140,9 +140,9 @@ func New(cfg Config) (*Producer, error) {
 		opts = append(opts, kgo.WithLogger(slogLogger{cfg.Logger}))
 	}
 	p := &Producer{sasl: cfg.SASLMechanism}
-	if mech != nil {
-		p.auth = newAuthWatch()
-		opts = append(opts, kgo.WithHooks(p.auth))
+	if mech != nil || cfg.TLS != nil {
+		p.watch = newConnWatch(mech != nil)
+		opts = append(opts, kgo.WithHooks(p.watch))
 	}
 	opts = append(opts, cfg.Opts...)
 	if p.client, err = kgo.NewClient(opts...); err != nil {
@@ -223,26 +223,26 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
 		ptrs[i] = &recs[i]
 	}
-	// Refused credentials make kgo retry the connection until the
-	// delivery timeout; authFailed ends the wait when they are refused
-	// again after this call began, and the records not yet sent are
-	// failed by cancelling their context.
-	var authFailed <-chan struct{}
-	if p.auth != nil {
-		authFailed = p.auth.next()
+	// Refused credentials or certificates make kgo retry the connection
+	// until the delivery timeout; refused ends the wait when the brokers
+	// refuse again after this call began, and the records not yet sent
+	// are failed by cancelling their context.
+	var refused <-chan struct{}
+	if p.watch != nil {
+		refused = p.watch.next()
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan kgo.ProduceResults, 1)
 	go func() { done <- p.client.ProduceSync(pctx, ptrs...) }()
 	var results kgo.ProduceResults
-	var authErr error
+	var refusal error
 	select {
 	case results = <-done:
 	case <-ctx.Done():
 		return &core.ProduceError{Unknown: len(msgs), Err: ctx.Err()}
-	case <-authFailed:
-		authErr = p.auth.failure()
+	case <-refused:
+		refusal = p.watch.failure()
 		cancel()
 		select {
 		case results = <-done:
@@ -257,8 +257,8 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 			continue
 		}
 		err := r.Err
-		if authErr != nil && errors.Is(err, context.Canceled) && ctx.Err() == nil {
-			err = authErr // failed unsent because the credentials were refused
+		if refusal != nil && errors.Is(err, context.Canceled) && ctx.Err() == nil {
+			err = refusal // failed unsent because the brokers refused the client
 		}
 		if pe.Failed++; pe.Err == nil {
 			pe.Err = p.classify(err)
@@ -279,6 +279,8 @@ func (p *Producer) classify(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case p.tlsFailed(err):
+		return fmt.Errorf("kafka TLS failed: check KAFKA_TLS_CA, KAFKA_TLS_SERVER_NAME and the client certificate: %w", err)
 	case p.authFailed(err):
 		return fmt.Errorf("kafka authentication failed (SASL %s): check the mechanism, user and password: %w", p.sasl, err)
 	case errors.Is(err, kerr.UnknownTopicOrPartition), errors.Is(err, kerr.UnknownTopicID):
@@ -299,7 +301,14 @@ func (p *Producer) authFailed(err error) bool {
 	}
 	var eof *kgo.ErrFirstReadEOF
 	var refused *refusedError
-	return errors.As(err, &refused) || p.sasl != "" && errors.As(err, &eof)
+	return errors.As(err, &refused) && refused.what == "SASL" || p.sasl != "" && errors.As(err, &eof)
+}
+
+// tlsFailed reports whether err is a TLS handshake the brokers kept
+// failing.
+func (p *Producer) tlsFailed(err error) bool {
+	var refused *refusedError
+	return errors.As(err, &refused) && refused.what == "TLS"
 }
 
 // slogLogger adapts slog to kgo.Logger.
