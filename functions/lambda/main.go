@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	"httpkafka/adapters/aws"
 	"httpkafka/internal/app"
@@ -63,8 +64,8 @@ type handler struct{ lazy *app.Lazy }
 
 func (h handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	a, err := h.lazy.Get() // built at init unless secrets are read
-	if err != nil {
-		return nil, err
+	if err != nil { // typed as the init error is
+		return nil, messages.InvokeResponse_Error{Message: err.Error(), Type: "ConfigError"}
 	}
 	return aws.Invoke(ctx, a.Service, payload)
 }

@@ -68,7 +68,8 @@ func TestBootstrapSecrets(t *testing.T) {
 		api.proc = gatewaytest.Start(t, bootstrap, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.addr(), "DATAHUB_CREDENTIALS_SECRET=datahub/missing"}, env...)...)
 		for i, id := range []string{"5ec2e700-0000-4000-8000-000000000002", "5ec2e700-0000-4000-8000-000000000003"} {
 			res := api.invoke(t, id, payload)
-			if res.kind != "error" || !strings.Contains(string(res.body), "config: DATAHUB_CREDENTIALS_SECRET: secret datahub/missing: the extension answered 400 Bad Request") {
+			if res.kind != "error" || !strings.Contains(string(res.body), `"errorMessage":"config: DATAHUB_CREDENTIALS_SECRET: secret datahub/missing: the extension answered 400 Bad Request`) ||
+				!strings.Contains(string(res.body), `"errorType":"ConfigError"`) {
 				t.Fatalf("invocation %d: %s %s, want an invocation error naming the secret", i+1, res.kind, res.body)
 			}
 			t.Logf("invocation %d: %s", i+1, res.body)
