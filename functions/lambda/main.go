@@ -64,7 +64,7 @@ type handler struct{ lazy *app.Lazy }
 
 func (h handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	a, err := h.lazy.Get() // built at init unless secrets are read
-	if err != nil { // typed as the init error is
+	if err != nil {        // typed as the init error is
 		return nil, messages.InvokeResponse_Error{Message: err.Error(), Type: "ConfigError"}
 	}
 	return aws.Invoke(ctx, a.Service, payload)
