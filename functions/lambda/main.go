@@ -63,8 +63,10 @@ func main() {
 type handler struct{ lazy *app.Lazy }
 
 func (h handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	a, err := h.lazy.Get() // built at init unless secrets are read
-	if err != nil {        // typed as the init error is
+	// Built at init unless secrets are read; a failure is typed as the
+	// init error is.
+	a, err := h.lazy.Get()
+	if err != nil {
 		return nil, messages.InvokeResponse_Error{Message: err.Error(), Type: "ConfigError"}
 	}
 	return aws.Invoke(ctx, a.Service, payload)
