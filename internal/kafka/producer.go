@@ -242,8 +242,12 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 	case <-ctx.Done():
 		return &core.ProduceError{Unknown: len(msgs), Err: ctx.Err()}
 	case <-refused:
-		refusal = p.watch.failure()
-		cancel()
+		// A connection that succeeded since clears the refusal: then
+		// the records are left to kgo, bounded by ctx.
+		if r := p.watch.failure(); r != nil {
+			refusal = r
+			cancel()
+		}
 		select {
 		case results = <-done:
 		case <-ctx.Done():
