@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -75,8 +76,11 @@ func (w *connWatch) refusal(conn net.Conn, err error) string {
 	case !w.sasl || conn == nil || errors.Is(err, context.Canceled) || errors.Is(err, kgo.ErrClientClosed):
 		return ""
 	}
+	// Closed by the broker: EOF on read, or a reset or broken pipe when
+	// the close raced our next read or write.
 	var eof *kgo.ErrFirstReadEOF
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &eof) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &eof) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return "SASL"
 	}
 	return ""

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -28,6 +30,7 @@ func TestConnWatch(t *testing.T) {
 	}{
 		{"EOF during SASL set-up", true, conn, io.EOF, "SASL"},
 		{"EOF without SASL", false, conn, io.EOF, ""},
+		{"reset during SASL set-up", true, conn, &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, "SASL"},
 		{"dial failed", true, nil, fmt.Errorf("unable to dial: %w", io.EOF), ""},
 		{"SASL error code", false, conn, kerr.SaslAuthenticationFailed, "SASL"},
 		{"unsupported mechanism", true, conn, kerr.UnsupportedSaslMechanism, "SASL"},
