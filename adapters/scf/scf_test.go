@@ -131,9 +131,9 @@ func TestQueryString(t *testing.T) {
 	}
 }
 
-// TestNotAPIGateway checks that only payloads that are not API Gateway
+// TestUnknownEvent checks that only payloads that are neither function URL nor API Gateway
 // events are Go errors.
-func TestNotAPIGateway(t *testing.T) {
+func TestUnknownEvent(t *testing.T) {
 	t.Parallel()
 	for name, payload := range map[string]string{
 		"timer":               `{"Type":"Timer","TriggerName":"t","Time":"2019-02-21T11:49:00Z","Message":""}`,
@@ -143,8 +143,8 @@ func TestNotAPIGateway(t *testing.T) {
 		"empty object":        `{}`,
 	} {
 		_, err := scf.Invoke(context.Background(), nil, []byte(payload))
-		if !errors.Is(err, scf.ErrNotAPIGateway) {
-			t.Errorf("%s: err = %v, want ErrNotAPIGateway", name, err)
+		if !errors.Is(err, scf.ErrUnknownEvent) {
+			t.Errorf("%s: err = %v, want ErrUnknownEvent", name, err)
 		}
 	}
 }

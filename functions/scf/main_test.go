@@ -245,7 +245,7 @@ func TestMainBinary(t *testing.T) {
 	})
 	t.Run("not an API Gateway event", func(t *testing.T) {
 		resp := f.invoke(t, "inv-3", []byte(`{"Type":"Timer","TriggerName":"t","Time":"2026-11-24T00:00:00Z","Message":""}`), env)
-		if resp.Error == nil || !strings.Contains(resp.Error.Message, "not an API Gateway trigger event") {
+		if resp.Error == nil || !strings.Contains(resp.Error.Message, "not a function URL or API Gateway trigger event") {
 			t.Errorf("timer event: %+v, want an invocation error", resp.Error)
 		}
 	})
