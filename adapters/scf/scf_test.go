@@ -22,7 +22,7 @@ func asSendMessage(m map[string]any, dataHubID string) {
 	m["httpMethod"] = "POST"
 	h := gatewaytest.Object(m, "headers")
 	h["content-type"] = "application/json"
-	h["X-TC-Action"] = "SendMessage"
+	h["x-tc-action"] = "SendMessage"
 	h["x-tc-version"] = "2019-08-19"
 	m["body"] = gatewaytest.SendMessageBody(dataHubID, "hello from "+dataHubID)
 }
@@ -42,7 +42,7 @@ var goldenCases = []gatewaytest.GoldenCase{
 		m["body"] = gatewaytest.SendMessageBody("datahub-nope", "lost")
 	}},
 	{Name: "apigw-wrong-action", Event: "tencent-scf-apigw-request-captured.json", Edit: func(m map[string]any) {
-		gatewaytest.Object(m, "headers")["X-TC-Action"] = "DescribeInstances"
+		gatewaytest.Object(m, "headers")["x-tc-action"] = "DescribeInstances"
 	}},
 	// Lists of numbers and flags are query values like any other: the
 	// request is answered, not failed.
@@ -52,7 +52,26 @@ var goldenCases = []gatewaytest.GoldenCase{
 	{Name: "apigw-put", Event: "tencent-scf-apigw-request-doc-sample.json", Edit: func(m map[string]any) {
 		m["httpMethod"] = "PUT"
 	}},
+
+	// The function URL event as Tencent documents it: no requestContext,
+	// so the RequestId is the invocation's.
+	{Name: "function-url", Event: furlEvent, OK: true},
+	{Name: "function-url-unknown-datahub", Event: furlEvent, Edit: func(m map[string]any) {
+		m["body"] = gatewaytest.SendMessageBody("datahub-nope", "lost")
+	}},
+	{Name: "function-url-bad-json", Event: furlEvent, Edit: func(m map[string]any) {
+		m["body"] = `{"DataHubId":"datahub-function-url-bad-json","Message":[`
+	}},
+	{Name: "function-url-missing-version", Event: furlEvent, Edit: func(m map[string]any) {
+		delete(m["headers"].(map[string]any), "x-tc-version")
+	}},
+	{Name: "function-url-get", Event: furlEvent, Edit: func(m map[string]any) {
+		m["httpMethod"] = "GET" // a GET reads its parameters from the query: the sample's a=1 is none of them
+	}},
 }
+
+// furlEvent is Tencent's function URL event sample (testdata/README.md).
+const furlEvent = "tencent-scf-function-url-doc-sample.json"
 
 // TestGolden sends real API Gateway trigger events, edited into SendMessage
 // requests, through a real core.Service on kfake and compares the
@@ -95,6 +114,24 @@ func TestRequest(t *testing.T) {
 		if got := scf.DebugRequest(t, gatewaytest.Marshal(t, m)).Path; got != want {
 			t.Errorf("host %s: Path = %q, want %q", host, got, want)
 		}
+	}
+}
+
+// TestFunctionURLRequest checks what the function URL shape hands the
+// core: the client address from x-scf-remote-addr, the path as sent, the
+// query rebuilt, no gateway request id, and no Host when the event has none.
+func TestFunctionURLRequest(t *testing.T) {
+	t.Parallel()
+	m := gatewaytest.Event(t, "testdata/"+furlEvent)
+	r := scf.DebugRequest(t, gatewaytest.Marshal(t, m))
+	if r.SourceIP != "111.206.96.145" || r.Path != "/" || r.RawQuery != "a=1&b=2" || r.RequestID != "" || r.Host != "" ||
+		r.Method != "POST" || r.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("request = %+v", r)
+	}
+	gatewaytest.Object(m, "headers")["host"] = "1250000000-abcd1234.ap-guangzhou.tencentscf.com"
+	m["path"] = "/sendmessage"
+	if r := scf.DebugRequest(t, gatewaytest.Marshal(t, m)); r.Host != "1250000000-abcd1234.ap-guangzhou.tencentscf.com" || r.Path != "/sendmessage" {
+		t.Errorf("with a host header: Host %q Path %q", r.Host, r.Path)
 	}
 }
 
