@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -397,7 +398,8 @@ func TestSignedStagePath(t *testing.T) {
 
 // signTC3 signs the event's request with TC3-HMAC-SHA256 the way the
 // Node SDK does: over path as given, the Host header, and the
-// content-type, for service ckafka.
+// content-type, for service ckafka. With no Host header it signs host
+// "1250000000-abcd1234.ap-guangzhou.tencentscf.com", a function URL's.
 func signTC3(m map[string]any, path, secretID, secretKey string, now time.Time) {
 	h := m["headers"].(map[string]any)
 	hexSHA256 := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:]) }
@@ -410,10 +412,20 @@ func signTC3(m map[string]any, path, secretID, secretKey string, now time.Time) 
 	date := now.UTC().Format("2006-01-02")
 	scope := date + "/ckafka/tc3_request"
 	canonical := "POST\n" + path + "\n\n" +
-		"content-type:" + strings.ToLower(h["Content-Type"].(string)) + "\nhost:" + h["Host"].(string) + "\n\n" +
+		"content-type:" + strings.ToLower(headerValue(h, "Content-Type")) + "\nhost:" + cmp.Or(headerValue(h, "Host"), furlHost) + "\n\n" +
 		"content-type;host\n" + hexSHA256(m["body"].(string))
 	key := mac(mac(mac([]byte("TC3"+secretKey), date), "ckafka"), "tc3_request")
 	sig := hex.EncodeToString(mac(key, "TC3-HMAC-SHA256\n"+ts+"\n"+scope+"\n"+hexSHA256(canonical)))
 	h["Authorization"] = "TC3-HMAC-SHA256 Credential=" + secretID + "/" + scope + ", SignedHeaders=content-type;host, Signature=" + sig
 	h["X-TC-Timestamp"] = ts
+}
+
+// headerValue is an event header's value whatever the case of its name.
+func headerValue(h map[string]any, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v.(string)
+		}
+	}
+	return ""
 }
