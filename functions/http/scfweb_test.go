@@ -116,7 +116,7 @@ func startWeb(t *testing.T, dir string, env ...string) (string, *gatewaytest.Pro
 }
 
 func waitListening(addr string, proc *gatewaytest.Process) error {
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // generous: a loaded CI machine
 	for {
 		// The banner's last line comes after the listener is up.
 		if strings.Contains(proc.Stderr(), "SendMessage endpoint") {
@@ -131,7 +131,7 @@ func waitListening(addr string, proc *gatewaytest.Process) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return errors.New("not listening after 20s")
+			return errors.New("not listening after 60s")
 		}
 	}
 }

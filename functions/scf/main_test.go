@@ -172,7 +172,7 @@ func check(t *testing.T, resp *messages.InvokeResponse) (string, envelope) {
 	if resp.Error != nil {
 		t.Fatalf("function failed the invocation: %+v", resp.Error)
 	}
-	t.Logf("scf-apigw response: %s", resp.Payload)
+	t.Logf("integrated response: %s", resp.Payload)
 	var r integratedResponse
 	if err := json.Unmarshal(resp.Payload, &r); err != nil {
 		t.Fatalf("response is not JSON: %v", err)
