@@ -26,6 +26,7 @@ import (
 
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
+	"httpkafka/internal/tcauth/sdktest"
 )
 
 // furlHost is a function URL's host, https://<appid>-<urlid>.<region>.tencentscf.com:
@@ -144,20 +145,10 @@ func TestFunctionURL(t *testing.T) {
 	// The SDK signs and sends the function URL's host; its connections go
 	// to the front end.
 	transport := &http.Transport{Dial: func(network, _ string) (net.Conn, error) { return net.Dial(network, srv.Listener.Addr().String()) }}
-	profileFor := func(adjust func(*profile.ClientProfile)) *profile.ClientProfile {
-		cpf := profile.NewClientProfile()
-		cpf.HttpProfile.Endpoint = furlHost
-		cpf.HttpProfile.Scheme = "HTTP"
-		cpf.HttpProfile.ReqTimeout = 20
-		if adjust != nil {
-			adjust(cpf)
-		}
-		return cpf
-	}
 	message := func(body string) []map[string]string { return []map[string]string{{"Body": body, "Key": "k"}} }
 
-	// sdk cases: one CkafkaClient-equivalent call each (the common client,
-	// so that an action or version other than SendMessage's can be sent).
+	// sdk cases: one CkafkaClient call each, SendMessage or (through the
+	// client's Send) another action or version.
 	sdkCases := []struct {
 		name, action, version string
 		id, key               string
@@ -183,22 +174,12 @@ func TestFunctionURL(t *testing.T) {
 	}
 	for _, c := range sdkCases {
 		t.Run("sdk "+c.name, func(t *testing.T) {
-			req := tchttp.NewCommonRequest("ckafka", cmp.Or(c.version, "2019-08-19"), cmp.Or(c.action, "SendMessage"))
-			if err := req.SetActionParameters(c.params); err != nil {
-				t.Fatal(err)
-			}
 			fe.next("furl-" + c.name)
 			start := time.Now()
-			cred := common.NewCredential(cmp.Or(c.id, furlID), cmp.Or(c.key, furlKey))
+			kc := sdktest.Client(t, furlHost, common.NewCredential(cmp.Or(c.id, furlID), cmp.Or(c.key, furlKey)), c.adjust)
+			kc.WithHttpTransport(transport)
 			var err error
 			if c.action == "" && c.version == "" {
-				// SendMessage itself goes through the ckafka client, which
-				// also signs the legacy way (the common client only TC3).
-				kc, cerr := v20190819.NewClient(cred, "ap-guangzhou", profileFor(c.adjust))
-				if cerr != nil {
-					t.Fatal(cerr)
-				}
-				kc.WithHttpTransport(transport)
 				sm := v20190819.NewSendMessageRequest()
 				raw, _ := json.Marshal(c.params) // plain maps always marshal
 				if err := sm.FromJsonString(string(raw)); err != nil {
@@ -209,9 +190,12 @@ func TestFunctionURL(t *testing.T) {
 					t.Logf("SDK success: %s", resp.ToJsonString())
 				}
 			} else {
-				cc := common.NewCommonClient(cred, "ap-guangzhou", profileFor(c.adjust))
-				cc.WithHttpTransport(transport)
-				err = cc.Send(req, tchttp.NewCommonResponse())
+				// The common request signs TC3 only, which is all these need.
+				req := tchttp.NewCommonRequest("ckafka", cmp.Or(c.version, "2019-08-19"), cmp.Or(c.action, "SendMessage"))
+				if err := req.SetActionParameters(c.params); err != nil {
+					t.Fatal(err)
+				}
+				err = kc.Send(req, tchttp.NewCommonResponse())
 			}
 			if c.code == "" {
 				if err != nil {
