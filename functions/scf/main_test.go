@@ -228,6 +228,19 @@ func TestMainBinary(t *testing.T) {
 			t.Errorf("envelope %s, want %s", got, want)
 		}
 	})
+	t.Run("function URL event", func(t *testing.T) {
+		// events/scf-function-url.json: no requestContext, so the
+		// invocation's id answers.
+		furl, err := os.ReadFile(filepath.Join("..", "..", "events", "scf-function-url.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, env := check(t, f.invoke(t, "inv-furl", furl, env))
+		if env.Response.Error != nil || len(env.Response.MessageId) != 2 || env.Response.RequestId != "inv-furl" {
+			t.Fatalf("envelope %s, want 2 MessageIds and the invocation's id", body)
+		}
+		ids = append(ids, env.Response.MessageId...)
+	})
 	t.Run("API error", func(t *testing.T) {
 		var m map[string]any
 		json.Unmarshal(payload, &m)
@@ -244,30 +257,30 @@ func TestMainBinary(t *testing.T) {
 			t.Errorf("envelope %s, want %s", got, want)
 		}
 	})
-	t.Run("not an API Gateway event", func(t *testing.T) {
+	t.Run("neither a function URL nor an API Gateway event", func(t *testing.T) {
 		resp := f.invoke(t, "inv-3", []byte(`{"Type":"Timer","TriggerName":"t","Time":"2026-11-24T00:00:00Z","Message":""}`), env)
 		if resp.Error == nil || !strings.Contains(resp.Error.Message, "not a function URL or API Gateway trigger event") {
 			t.Errorf("timer event: %+v, want an invocation error", resp.Error)
 		}
 	})
 	t.Run("records", func(t *testing.T) {
-		if len(ids) != 2 {
-			t.Skip("no success")
+		if len(ids) != 4 {
+			t.Skip("not both successes")
 		}
 		recs := cluster.ReadAll(t, "demo")
 		at := map[string]string{}
 		for _, r := range recs {
 			at[fmt.Sprintf("datahub-demo:demo:%d:%d:", r.Partition, r.Offset)] = string(r.Key) + "|" + string(r.Value)
 		}
-		want := []string{"user-1|hello from scf-apigw", "|second message, no key"}
+		want := []string{"user-1|hello from scf-apigw", "|second message, no key", "user-1|hello from scf-function-url", "|second message, no key"}
 		for i, id := range ids {
 			parts := strings.Split(id, ":")
 			if got := at[strings.Join(parts[:4], ":")+":"]; got != want[i] {
 				t.Errorf("record %s = %q, want %q", id, got, want[i])
 			}
 		}
-		if len(recs) != 2 {
-			t.Errorf("%d records in demo, want 2", len(recs))
+		if len(recs) != 4 {
+			t.Errorf("%d records in demo, want 4", len(recs))
 		}
 	})
 }
