@@ -21,7 +21,7 @@ type Request struct {
 	Path     string      // the request path as the client sent it (escaped), stage prefix included
 	RawQuery string      // the query string without '?'
 	Header   http.Header // canonical keys; values are never split on commas
-	Body     []byte      // the body as sent (see Service.HandleEncoded for base64 bodies)
+	Body     []byte      // the body as sent, decoded from any gateway encoding (adapters/gateway)
 
 	// RequestID is the gateway's or runtime's id for this invocation, if it
 	// has one; the core makes a fresh UUID when it is empty.
@@ -42,17 +42,4 @@ type Response struct {
 	// there are none. Adapters copy it into their reply.
 	Header http.Header
 	Body   []byte
-}
-
-// Headers are the reply's headers, one value each: Content-Type and
-// Header, for gateway replies that carry a header map.
-func (r *Response) Headers() map[string]string {
-	h := make(map[string]string, 1+len(r.Header))
-	for k, v := range r.Header {
-		if len(v) > 0 {
-			h[k] = v[0]
-		}
-	}
-	h["Content-Type"] = r.ContentType
-	return h
 }
