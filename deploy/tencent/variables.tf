@@ -158,6 +158,31 @@ variable "datahub_auth" {
   default     = "tc3"
 }
 
+variable "datahub_idempotency_store" {
+  description = "DATAHUB_IDEMPOTENCY_STORE: redis:// or rediss:// URL of a Redis 7+ store (TencentDB for Redis, reached over the VPC) that makes keyed requests write once; empty for none"
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "datahub_idempotency_ttl" {
+  description = "DATAHUB_IDEMPOTENCY_TTL: how long the outcome of a keyed request is kept"
+  type        = string
+  default     = "24h"
+}
+
+variable "datahub_idempotency_fail_open" {
+  description = "DATAHUB_IDEMPOTENCY_FAIL_OPEN: true produces keyed requests without deduplication while the store is unreachable"
+  type        = string
+  default     = "false"
+}
+
+variable "datahub_replay_protection" {
+  description = "DATAHUB_REPLAY_PROTECTION: true refuses a TC3 signature already used (needs the store)"
+  type        = string
+  default     = "false"
+}
+
 variable "log_level" {
   description = "LOG_LEVEL: DEBUG, INFO, WARN or ERROR"
   type        = string
