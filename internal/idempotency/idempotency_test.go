@@ -3,10 +3,12 @@ package idempotency_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -58,7 +60,11 @@ func newEnv(t testing.TB, s setup) *env {
 
 func openStore(t testing.TB, url string, s setup) *idempotency.Store {
 	t.Helper()
-	st, err := idempotency.Open(idempotency.Config{URL: url, TTL: s.ttl, RequestTimeout: s.timeout, FailOpen: s.failOpen, Logger: quiet})
+	log := quiet
+	if *storeLog {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	st, err := idempotency.Open(idempotency.Config{URL: url, TTL: s.ttl, RequestTimeout: s.timeout, FailOpen: s.failOpen, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +92,10 @@ func newService(t testing.TB, cluster *kafkatest.Cluster, dedup core.Deduplicato
 	}
 	return core.New(opts, kafkatest.NewProducer(t, cfg))
 }
+
+// storeLog shows the store's warnings and errors (lost claims, outcomes
+// not stored), for diagnosing a load run.
+var storeLog = flag.Bool("idempotency.log", false, "log the idempotency store's warnings to stderr")
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
