@@ -62,7 +62,7 @@ func (a alb) response(resp *core.Response) any {
 	// Answer in the header field the request came in: a multi-value
 	// target group ignores headers, a single-value one multiValueHeaders.
 	if a.multiValue {
-		out.MultiValueHeaders = map[string][]string{"Content-Type": {resp.ContentType}}
+		out.MultiValueHeaders = multiValue(resp)
 	} else {
 		out.Headers = contentType(resp)
 	}

@@ -86,6 +86,8 @@ func Invoke(ctx context.Context, svc *core.Service, payload []byte) ([]byte, err
 			req.RequestID = lc.AwsRequestID
 		}
 	}
+	// aws-lambda-go puts the invocation's X-Ray trace header here.
+	req.TraceID, _ = ctx.Value("x-amzn-trace-id").(string)
 	resp := svc.HandleEncoded(ctx, req, e.Body, e.IsBase64Encoded)
 	out, err := json.Marshal(s.response(resp))
 	if err != nil { // plain strings, ints and maps always marshal
@@ -159,9 +161,27 @@ func proxyReply(resp *core.Response) proxyResponse {
 	return proxyResponse{StatusCode: statusCode(resp), Headers: contentType(resp), Body: string(resp.Body)}
 }
 
-// contentType is the one response header every shape sends.
+// contentType is the response's headers in a one-value map: Content-Type,
+// X-TC-RequestId and, for browsers, the CORS headers.
 func contentType(resp *core.Response) map[string]string {
-	return map[string]string{"Content-Type": resp.ContentType}
+	h := make(map[string]string, len(resp.Header)+1)
+	for k, vs := range resp.Header {
+		if len(vs) > 0 {
+			h[k] = vs[0] // the core sets one value per header
+		}
+	}
+	h["Content-Type"] = resp.ContentType
+	return h
+}
+
+// multiValue is the response's headers in a multi-value map.
+func multiValue(resp *core.Response) map[string][]string {
+	h := make(map[string][]string, len(resp.Header)+1)
+	for k, vs := range resp.Header {
+		h[k] = vs
+	}
+	h["Content-Type"] = []string{resp.ContentType}
+	return h
 }
 
 // statusCode is the response's status, never zero: a zero status code is

@@ -80,6 +80,9 @@ func readBody(r *http.Request, limit int) ([]byte, error) {
 
 func write(w http.ResponseWriter, resp *core.Response) {
 	h := w.Header()
+	for k, vs := range resp.Header {
+		h[k] = vs // as spelled: X-TC-RequestId
+	}
 	h.Set("Content-Type", resp.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	w.WriteHeader(resp.StatusCode)

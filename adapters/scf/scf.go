@@ -212,5 +212,12 @@ func reply(resp *core.Response) response {
 	if code == 0 {
 		code = http.StatusOK
 	}
-	return response{StatusCode: code, Headers: map[string]string{"Content-Type": resp.ContentType}, Body: string(resp.Body)}
+	h := make(map[string]string, len(resp.Header)+1)
+	for k, vs := range resp.Header { // X-TC-RequestId, CORS
+		if len(vs) > 0 {
+			h[k] = vs[0]
+		}
+	}
+	h["Content-Type"] = resp.ContentType
+	return response{StatusCode: code, Headers: h, Body: string(resp.Body)}
 }

@@ -7,6 +7,11 @@
 //
 //	go run ./functions/http            # 127.0.0.1:9000, embedded Kafka
 //	go run ./functions/http -addr :9000
+//
+// Besides SendMessage on every path, it serves GET /healthz (the process
+// is up), GET /readyz (Kafka answers and every access point's topic
+// exists) and GET /metrics (Prometheus). It logs one line per request, as
+// JSON, or as text when stderr is a terminal (LOG_FORMAT=json|text).
 package main
 
 import (
@@ -29,6 +34,7 @@ import (
 	"httpkafka/adapters/httpserver"
 	"httpkafka/internal/app"
 	"httpkafka/internal/config"
+	"httpkafka/internal/telemetry"
 )
 
 // localPartitions is how many partitions each topic gets on the embedded Kafka.
@@ -37,6 +43,7 @@ const localPartitions = 4
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
 	helpEnv := flag.Bool("help-env", false, "print the environment variables and exit")
+	flag.Usage = usage
 	flag.Parse()
 	if *helpEnv {
 		fmt.Print(config.Usage())
@@ -48,12 +55,36 @@ func main() {
 	}
 }
 
+// usage is -help: what the binary is, its flags, and where the variables are.
+func usage() {
+	w := flag.CommandLine.Output()
+	fmt.Fprint(w, `httpkafka: the TencentCloud CKafka DataHub SendMessage API as an HTTP server, producing to Kafka.
+Without KAFKA_BROKERS it starts an embedded in-memory Kafka (local mode) with access point datahub-local.
+
+Usage: httpkafka [-addr host:port]
+
+Flags:
+`)
+	flag.PrintDefaults()
+	fmt.Fprint(w, `
+Configuration is read from environment variables: KAFKA_BROKERS, DATAHUB_ACCESS_POINTS, DATAHUB_CREDENTIALS,
+DATAHUB_AUTH and more; -help-env lists every one with its default. LOG_FORMAT=json|text chooses the log format
+(default: text on a terminal, JSON otherwise).
+
+Endpoints: SendMessage on every path; GET /healthz, GET /readyz, GET /metrics.
+`)
+}
+
 func run(addr string) error {
 	cfg, err := config.Load()
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	h, err := telemetry.Handler(os.Stderr, os.Getenv("LOG_FORMAT"), cfg.LogLevel)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	log := slog.New(h)
 
 	var cluster *kfake.Cluster
 	if len(cfg.KafkaBrokers) == 0 {
@@ -66,17 +97,22 @@ func run(addr string) error {
 	if cluster != nil {
 		mode = app.Local
 	}
-	a, err := app.New(cfg, log, mode)
+	metrics := telemetry.NewPrometheus()
+	a, err := app.NewWith(cfg, log, mode, app.Telemetry{
+		Observer:   telemetry.NewRecorder(log, metrics),
+		KafkaHooks: metrics.KafkaHooks(),
+	})
 	if err != nil {
 		return err
 	}
+	go a.CheckAtStartup(log)
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           httpserver.Handler(a.Service),
+		Handler:           routes(a, metrics.Handler(), httpserver.Handler(a.Service)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       cfg.RequestTimeout + 30*time.Second, // a slow client may send up to 6 MiB
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -146,6 +182,9 @@ func printBanner(w *os.File, addr string, cfg *config.Config, embedded bool, aut
 		fmt.Fprintf(w, "httpkafka: access point %s -> topic %s%s\n", id, cfg.AccessPoints[id], state)
 	}
 	fmt.Fprintf(w, "httpkafka: %s\n", auth)
+	fmt.Fprintf(w, "httpkafka: health http://%s/healthz, readiness http://%s/readyz, metrics http://%s/metrics\n", addr, addr, addr)
+	// The request to try names an access point that answers.
+	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(cfg.Suspended, id) })
 	switch {
 	case len(ids) == 0:
 	case len(cfg.Credentials) > 0 && cfg.Auth != config.AuthNone:
