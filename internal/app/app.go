@@ -112,7 +112,7 @@ func (a *App) CheckAtStartup(log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), StartupCheckTimeout)
 	defer cancel()
 	if err := a.Ready(ctx); err != nil {
-		log.Warn("start-up check: kafka is not ready; requests will fail until it is", "err", err)
+		log.Warn("start-up check: kafka is not ready; requests that need what is missing fail until it is there", "err", err)
 		return
 	}
 	log.Info("start-up check: kafka answers and every access point's topic exists", "access_points", len(a.AccessPoints))
