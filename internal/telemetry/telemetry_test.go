@@ -9,32 +9,21 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"httpkafka/internal/core"
+	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
 )
 
-// lines is a concurrency-safe log buffer split into JSON lines.
-type lines struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+// lines is a log buffer that the service and the test share, read as JSON lines.
+type lines struct{ gatewaytest.SyncBuffer }
 
 func (l *lines) all(t *testing.T) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(l.String()), "\n") {
 		if line == "" {
 			continue
 		}
@@ -128,7 +117,7 @@ func TestOneLinePerRequest(t *testing.T) {
 	if !warned {
 		t.Errorf("no WARN line with the cause of the Kafka failure: %v", all)
 	}
-	raw := logs.b.String() + emfOut.b.String()
+	raw := logs.String() + emfOut.String()
 	for _, secret := range []string{"secret-body", "secret-key"} {
 		if strings.Contains(raw, secret) {
 			t.Errorf("logs or metrics contain %q:\n%s", secret, raw)
