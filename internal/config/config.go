@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -200,15 +201,8 @@ const (
 // error is one line that names every variable at fault.
 func Load() (*Config, error) {
 	var c Config
-	if err := envconfig.Process("", &c); err != nil {
-		var pe *envconfig.ParseError
-		if errors.As(err, &pe) && pe.KeyName == "DATAHUB_CREDENTIALS" { // never echo secret keys
-			return nil, fmt.Errorf("config: DATAHUB_CREDENTIALS: %v", pe.Err)
-		}
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("config: %s=%q is not %s: %v", pe.KeyName, pe.Value, kinds[pe.TypeName], pe.Err)
-		}
-		return nil, fmt.Errorf("config: %w", err)
+	if errs := process(&c); len(errs) > 0 {
+		return nil, Problems(errs)
 	}
 	if len(c.KafkaBrokers) == 0 && len(c.AccessPoints) == 0 {
 		c.AccessPoints = AccessPoints{LocalAccessPoint: LocalTopic}
@@ -218,6 +212,35 @@ func Load() (*Config, error) {
 		return nil, Problems(errs)
 	}
 	return &c, nil
+}
+
+// process reads every variable into c, each on its own, so that every
+// malformed value is reported, not only the first envconfig meets.
+func process(c *Config) []error {
+	v := reflect.ValueOf(c).Elem()
+	var errs []error
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		one := reflect.New(reflect.StructOf([]reflect.StructField{{Name: f.Name, Type: f.Type, Tag: f.Tag}}))
+		if err := envconfig.Process("", one.Interface()); err != nil {
+			errs = append(errs, parseError(err))
+			continue
+		}
+		v.Field(i).Set(one.Elem().Field(0))
+	}
+	return errs
+}
+
+// parseError says which variable is malformed and what it should be.
+func parseError(err error) error {
+	var pe *envconfig.ParseError
+	switch {
+	case errors.As(err, &pe) && pe.KeyName == "DATAHUB_CREDENTIALS": // never echo secret keys
+		return fmt.Errorf("DATAHUB_CREDENTIALS: %v", pe.Err)
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s=%q is not %s: %v", pe.KeyName, pe.Value, kinds[pe.TypeName], pe.Err)
+	}
+	return err
 }
 
 // isSet reports whether the variable is set in the environment.

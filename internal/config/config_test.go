@@ -135,6 +135,19 @@ func TestEveryProblemAtOnce(t *testing.T) {
 	}
 }
 
+// TestEveryMalformedValueAtOnce: malformed values are reported together,
+// each naming its variable.
+func TestEveryMalformedValueAtOnce(t *testing.T) {
+	setenv(t, map[string]string{"DATAHUB_MAX_MESSAGES": "lots", "KAFKA_TLS": "maybe", "DATAHUB_CREDENTIALS": "AKID1"})
+	_, err := Load()
+	for _, w := range []string{"config: 3 problems: ", `KAFKA_TLS="maybe" is not true or false`, `DATAHUB_MAX_MESSAGES="lots" is not a whole number`,
+		"DATAHUB_CREDENTIALS: entry 1 is not SecretId:SecretKey"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v, want it to contain %q", err, w)
+		}
+	}
+}
+
 // TestDefaultsFollow: a default that depends on another setting follows
 // it when only that one is set, and stays when both are.
 func TestDefaultsFollow(t *testing.T) {
