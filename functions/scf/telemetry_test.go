@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
 
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
@@ -25,24 +28,27 @@ func TestTelemetry(t *testing.T) {
 		"DATAHUB_CORS_ORIGINS":   "*",
 		"DATAHUB_RECORD_HEADERS": "request-id,source-ip",
 	}
-	preflight := readyMadeEvent(t, func(m map[string]any) {
+	// A preflight through each trigger: API Gateway and function URL.
+	var resp *messages.InvokeResponse
+	for _, event := range []string{"scf-apigw.json", "scf-function-url.json"} {
+		m := gatewaytest.Event(t, filepath.Join("..", "..", "events", event))
 		m["httpMethod"] = "OPTIONS"
 		m["body"] = ""
 		gatewaytest.SetHeader(m, "origin", "https://app.example")
 		gatewaytest.SetHeader(m, "access-control-request-method", "POST")
-	})
-	resp := f.invoke(t, "inv-pre", preflight, env)
-	var r integratedResponse
-	if resp.Error != nil || json.Unmarshal(resp.Payload, &r) != nil {
-		t.Fatalf("preflight: %+v %s", resp.Error, resp.Payload)
-	}
-	t.Logf("preflight answer: %s", resp.Payload)
-	if r.StatusCode != 204 || r.Headers["Access-Control-Allow-Origin"] != "*" || !strings.Contains(r.Headers["Access-Control-Allow-Headers"], "X-TC-Action") {
-		t.Errorf("preflight answer %s", resp.Payload)
+		resp = f.invoke(t, "inv-pre-"+event, gatewaytest.Marshal(t, m), env)
+		var r integratedResponse
+		if resp.Error != nil || json.Unmarshal(resp.Payload, &r) != nil {
+			t.Fatalf("%s preflight: %+v %s", event, resp.Error, resp.Payload)
+		}
+		t.Logf("%s preflight answer: %s", event, resp.Payload)
+		if r.StatusCode != 204 || r.Headers["Access-Control-Allow-Origin"] != "*" || !strings.Contains(r.Headers["Access-Control-Allow-Headers"], "X-TC-Action") {
+			t.Errorf("%s preflight answer %s", event, resp.Payload)
+		}
 	}
 
 	resp = f.invoke(t, "inv-ok", readyMadeEvent(t, nil), env)
-	r = integratedResponse{}
+	var r integratedResponse
 	json.Unmarshal(resp.Payload, &r)
 	if r.Headers["X-TC-RequestId"] != "c6af9ac6-7b61-11e6-9a41-93e8deadbeef" || r.Headers["Access-Control-Allow-Origin"] != "" {
 		// No Origin header: no CORS headers.
@@ -59,7 +65,7 @@ func TestTelemetry(t *testing.T) {
 	}
 
 	var lines []map[string]any
-	for deadline := time.Now().Add(5 * time.Second); len(lines) < 3 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); len(lines) < 4 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		lines = nil
 		for _, l := range strings.Split(f.proc.Stderr(), "\n") {
 			var m map[string]any
@@ -68,10 +74,10 @@ func TestTelemetry(t *testing.T) {
 			}
 		}
 	}
-	if len(lines) != 3 {
-		t.Fatalf("%d request lines for 3 requests:\n%s", len(lines), f.proc.Stderr())
+	if len(lines) != 4 {
+		t.Fatalf("%d request lines for 4 requests:\n%s", len(lines), f.proc.Stderr())
 	}
-	ok, bad := lines[1], lines[2]
+	ok, bad := lines[2], lines[3]
 	if lines[0]["method"] != "OPTIONS" || lines[0]["cold_start"] != true || ok["cold_start"] != false ||
 		ok["code"] != "OK" || ok["messages"] != 2.0 || ok["source_ip"] != "10.0.2.14" || ok["request_bytes"].(float64) < 50 || ok["produce_ms"].(float64) <= 0 {
 		t.Errorf("lines %v", lines)
