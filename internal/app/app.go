@@ -75,6 +75,9 @@ func NewWith(cfg *config.Config, log *slog.Logger, mode Mode, tel Telemetry) (*A
 	if auth == nil && mode == Deployed {
 		log.Warn(summary)
 	}
+	if cfg.KafkaTLSInsecure {
+		log.Warn("KAFKA_TLS_INSECURE_SKIP_VERIFY=true: the brokers' certificates are not checked; anyone on the path can read and change what is sent")
+	}
 	kcfg := KafkaConfig(cfg, log)
 	if len(tel.KafkaHooks) > 0 {
 		kcfg.Opts = append(kcfg.Opts, kgo.WithHooks(tel.KafkaHooks...))
@@ -160,9 +163,18 @@ func KafkaConfig(cfg *config.Config, log *slog.Logger) kafka.Config {
 		SASLMechanism:   cfg.KafkaSASLMechanism,
 		SASLUser:        cfg.KafkaSASLUser,
 		SASLPassword:    cfg.KafkaSASLPassword,
-		TLS:             cfg.KafkaTLS,
+		TLS:             cfg.TLS(),
+		Compression:     cfg.KafkaCompression,
+		AWSCredentials:  awsCredentials,
 		Logger:          log,
 	}
+}
+
+// awsCredentials gives AWS_MSK_IAM the function's credentials as they are
+// now: it is called for each new connection.
+func awsCredentials(context.Context) (kafka.AWSCredentials, error) {
+	k, err := config.AWSCredentials()
+	return kafka.AWSCredentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, SessionToken: k.SessionToken}, err
 }
 
 // CoreOptions is the service part of cfg.
