@@ -90,8 +90,10 @@ func idempotencyKey(r *Request, c *call) (string, error) {
 // produceOnce sends a validated request: through the Deduplicator when it
 // has a key, straight to the producer otherwise (as before keys existed).
 func (s *Service) produceOnce(ctx context.Context, r *Request, c *call, ap accessPoint, caller *Caller, key string, received time.Time) ([]Placement, error) {
-	if key != "" {
-		hs := []RecordHeader{{Key: RecordHeaderIdempotencyKey, Value: []byte(key)}}
+	if key != "" && len(c.Messages) > 0 {
+		// Beside the configured record headers, which all messages share.
+		base := c.Messages[0].Headers
+		hs := append(base[:len(base):len(base)], RecordHeader{Key: RecordHeaderIdempotencyKey, Value: []byte(key)})
 		for i := range c.Messages {
 			c.Messages[i].Headers = hs
 		}

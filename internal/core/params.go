@@ -18,15 +18,9 @@ import (
 type Message struct {
 	Key   []byte // nil when the request's Key is missing, null or empty
 	Value []byte // the message Body
-	// Headers are record headers; nil for a request without an
-	// idempotency key.
+	// Headers are the record headers (Options.RecordHeaders); every
+	// message of a request shares one slice. Nil when none are configured.
 	Headers []RecordHeader
-}
-
-// RecordHeader is one Kafka record header.
-type RecordHeader struct {
-	Key   string
-	Value []byte
 }
 
 // call is a decoded SendMessage request.

@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/aws"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -219,15 +221,16 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 	recs := make([]kgo.Record, len(msgs))
 	ptrs := make([]*kgo.Record, len(msgs))
 	sent := time.Now()
-	var headers []kgo.RecordHeader // one request's messages share their headers
+	var from []core.RecordHeader   // the core shares one header slice per request:
+	var headers []kgo.RecordHeader // converted once
 	for i, m := range msgs {
-		if len(m.Headers) > 0 && headers == nil {
-			headers = make([]kgo.RecordHeader, len(m.Headers))
-			for j, h := range m.Headers {
-				headers[j] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
-			}
+		if len(m.Headers) > 0 && (len(from) == 0 || &m.Headers[0] != &from[0]) {
+			from, headers = m.Headers, recordHeaders(m.Headers)
 		}
-		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Headers: headers, Timestamp: sent}
+		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
+		if len(m.Headers) > 0 {
+			recs[i].Headers = headers
+		}
 		ptrs[i] = &recs[i]
 	}
 	// Refused credentials or certificates make kgo retry the connection
@@ -305,6 +308,15 @@ func mayBeWritten(err error) bool {
 	return !errors.As(err, &ke)
 }
 
+// recordHeaders converts the core's record headers.
+func recordHeaders(hs []core.RecordHeader) []kgo.RecordHeader {
+	out := make([]kgo.RecordHeader, len(hs))
+	for i, h := range hs {
+		out[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+	}
+	return out
+}
+
 // classify wraps the Kafka errors the core maps to their own codes, and
 // says so plainly when the brokers refused the client's credentials.
 func (p *Producer) classify(err error) error {
@@ -369,4 +381,46 @@ func (s slogLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
 		l = slog.LevelWarn
 	}
 	s.l.Log(context.Background(), l, "kafka: "+msg, keyvals...)
+}
+
+// Check asks the brokers for the metadata of topics, once, within ctx: it
+// returns nil when a broker answers and every topic exists, and otherwise
+// an error that says what is wrong (no broker answers; which topics are
+// missing, and why when Kafka says something else). Readiness probes and
+// the start-up check use it.
+func (p *Producer) Check(ctx context.Context, topics []string) error {
+	req := kmsg.NewPtrMetadataRequest()
+	req.AllowAutoTopicCreation = false // a probe must not create what it checks
+	for _, t := range topics {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, p.client)
+	if err != nil {
+		return fmt.Errorf("kafka: no broker answered a metadata request: %w", err)
+	}
+	var missing, failing []string
+	for _, t := range resp.Topics {
+		name := ""
+		if t.Topic != nil {
+			name = *t.Topic
+		}
+		switch err := kerr.ErrorForCode(t.ErrorCode); {
+		case err == nil:
+		case errors.Is(err, kerr.UnknownTopicOrPartition):
+			missing = append(missing, name)
+		default:
+			failing = append(failing, fmt.Sprintf("%s (%v)", name, err))
+		}
+	}
+	switch {
+	case len(missing) > 0 && len(failing) > 0:
+		return fmt.Errorf("kafka: topics do not exist: %s; topics failing: %s", strings.Join(missing, ", "), strings.Join(failing, ", "))
+	case len(missing) > 0:
+		return fmt.Errorf("kafka: topics do not exist: %s", strings.Join(missing, ", "))
+	case len(failing) > 0:
+		return fmt.Errorf("kafka: topics failing: %s", strings.Join(failing, ", "))
+	}
+	return nil
 }
