@@ -211,6 +211,8 @@ variable "datahub_record_headers" {
   description = "DATAHUB_RECORD_HEADERS: record headers added to every message, comma-separated: request-id, source-ip, received, traceparent"
   type        = string
   default     = ""
+}
+
 variable "datahub_idempotency_store" {
   description = "DATAHUB_IDEMPOTENCY_STORE: redis:// or rediss:// URL of a Redis 7+ store (TencentDB for Redis, reached over the VPC) that makes keyed requests write once; empty for none"
   type        = string
