@@ -39,9 +39,13 @@ func (c *Cluster) Brokers() []string { return c.ListenAddrs() }
 
 // ProducerConfig is the config a function would use, with metadata
 // refreshed quickly so that retries after leader moves take milliseconds.
-func (c *Cluster) ProducerConfig() kafka.Config {
+func (c *Cluster) ProducerConfig() kafka.Config { return ProducerConfigFor(c.Brokers()) }
+
+// ProducerConfigFor is ProducerConfig for a cluster started some other way
+// (benchmarks start theirs with kfake options).
+func ProducerConfigFor(brokers []string) kafka.Config {
 	return kafka.Config{
-		Brokers:         c.Brokers(),
+		Brokers:         brokers,
 		DeliveryTimeout: 5 * time.Second,
 		ProduceTimeout:  2 * time.Second,
 		MetadataMinAge:  10 * time.Millisecond,
