@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -60,8 +63,9 @@ func benchBody(n, size int) (string, [][2]string) {
 }
 
 func benchBare(b *testing.B, brokers []string, kv [][2]string) {
+	var hook produceRequests
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), kgo.WithHooks(&hook))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -78,11 +82,13 @@ func benchBare(b *testing.B, brokers []string, kv [][2]string) {
 		}
 	}
 	produce() // connect and load metadata outside the timing
-	measure(b, len(kv), produce)
+	measure(b, len(kv), &hook, produce)
 }
 
 func benchHTTPKafka(b *testing.B, brokers []string, body string, n int) {
+	var hook produceRequests
 	cfg := kafkatest.ProducerConfigFor(brokers)
+	cfg.Opts = append(cfg.Opts, kgo.WithHooks(&hook))
 	svc := core.New(core.Options{
 		AccessPoints: map[string]core.AccessPoint{"datahub-bench": {Topic: "bench"}},
 		Logger:       quiet,
@@ -97,20 +103,44 @@ func benchHTTPKafka(b *testing.B, brokers []string, body string, n int) {
 		}
 	}
 	produce()
-	measure(b, n, produce)
+	measure(b, n, &hook, produce)
 }
 
-// measure runs op b.N times and reports messages per second and
-// allocations per message (which must not grow with the batch).
-func measure(b *testing.B, msgs int, op func()) {
+// measure runs op b.N times and reports messages per second, the CPU time
+// of the whole process (client and kfake) per operation, which on a shared
+// machine scatters less than the wall time, allocations per message (which
+// must not grow with the batch) and Kafka produce requests per operation.
+func measure(b *testing.B, msgs int, hook *produceRequests, op func()) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	b.ResetTimer()
+	cpu0 := cpuTime()
+	hook.n.Store(0)
 	for b.Loop() {
 		op()
 	}
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(b.N*msgs)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*msgs), "allocs/msg")
+	b.ReportMetric(float64(hook.n.Load())/float64(b.N), "produce-reqs/op")
+}
+
+// cpuTime is this process's user plus system time (getrusage).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// produceRequests counts the produce requests a client writes.
+type produceRequests struct{ n atomic.Int64 }
+
+func (h *produceRequests) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if key == 0 && err == nil { // 0: Produce
+		h.n.Add(1)
+	}
 }

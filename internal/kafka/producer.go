@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -86,6 +87,10 @@ func New(cfg Config) (*Producer, error) {
 		// A topic that does not exist fails on the first metadata answer
 		// that says so, not after four refreshes.
 		kgo.UnknownTopicRetries(0),
+		// Every record is waited for: lingering for more would only add
+		// latency. Records that arrive while a produce request is in
+		// flight still go out together in the next one.
+		kgo.ProducerLinger(0),
 	}
 	if cfg.DeliveryTimeout > 0 {
 		opts = append(opts, kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout))
@@ -134,46 +139,73 @@ func (p *Producer) Close(ctx context.Context) error {
 	return err
 }
 
-// Produce implements core.Producer: all of msgs in one ProduceSync.
+// Produce implements core.Producer: each message becomes a record handed
+// to franz-go's Produce, all with one promise that counts them down; the
+// calling goroutine waits for the last promise or for ctx, whichever comes
+// first. No goroutine is started for a request.
 //
 // kgo does not fail records that are already in flight when ctx ends (it
-// cannot tell whether they were written), so ProduceSync may outlive ctx by
-// up to the delivery and produce timeouts. Produce waits for whichever comes
-// first and, when ctx wins, reports every message as of unknown fate; the
-// abandoned ProduceSync finishes in the background.
+// cannot tell whether they were written); they are bounded by the delivery
+// and produce timeouts instead. When ctx wins, the messages not yet
+// answered are reported as of unknown fate, and their promises finish in
+// the background.
 func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Message, out []core.Placement) error {
-	recs := make([]kgo.Record, len(msgs))
-	ptrs := make([]*kgo.Record, len(msgs))
+	b := &batch{recs: make([]kgo.Record, len(msgs)), left: len(msgs), done: make(chan struct{})}
 	sent := time.Now()
 	for i, m := range msgs {
-		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
-		ptrs[i] = &recs[i]
+		b.recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
 	}
-	done := make(chan kgo.ProduceResults, 1)
-	go func() { done <- p.client.ProduceSync(ctx, ptrs...) }()
-	var results kgo.ProduceResults
+	for i := range b.recs {
+		p.client.Produce(ctx, &b.recs[i], b.promise)
+	}
 	select {
-	case results = <-done:
+	case <-b.done:
 	case <-ctx.Done():
-		return &core.ProduceError{Unknown: len(msgs), Err: ctx.Err()}
 	}
-	pe := core.ProduceError{}
-	for _, r := range results {
-		if r.Err == nil {
-			pe.Written++
-			continue
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.left > 0 || b.failed > 0 {
+		pe := &core.ProduceError{Written: len(msgs) - b.left - b.failed, Failed: b.failed, Unknown: b.left, Err: b.err}
+		if b.left > 0 {
+			b.left = -1 // late promises no longer count
+			pe.Err = ctx.Err()
 		}
-		if pe.Failed++; pe.Err == nil {
-			pe.Err = classify(r.Err)
-		}
+		return pe
 	}
-	if pe.Failed > 0 {
-		return &pe
-	}
-	for i := range recs {
-		out[i] = core.Placement{Partition: recs[i].Partition, Offset: recs[i].Offset, Timestamp: recs[i].Timestamp}
+	for i := range b.recs {
+		r := &b.recs[i]
+		out[i] = core.Placement{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
 	}
 	return nil
+}
+
+// batch counts one request's records down as franz-go answers them.
+type batch struct {
+	recs []kgo.Record
+	done chan struct{} // closed when left reaches 0
+
+	mu     sync.Mutex
+	left   int // records not answered yet; -1 once Produce has returned early
+	failed int
+	err    error // the first failure, classified
+}
+
+// promise is the one kgo promise of every record of the batch. kgo may
+// call it from several goroutines at once.
+func (b *batch) promise(_ *kgo.Record, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.left <= 0 {
+		return
+	}
+	if err != nil {
+		if b.failed++; b.err == nil {
+			b.err = classify(err)
+		}
+	}
+	if b.left--; b.left == 0 {
+		close(b.done)
+	}
 }
 
 // classify wraps the Kafka errors the core maps to their own codes.
