@@ -6,8 +6,9 @@
 //	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./functions/lambda
 //
 // The configuration is read and the Kafka client built during init, once
-// per cold start; the client is reused by every invocation and flushed on
-// SIGTERM. A configuration error is reported to the Runtime API as an init
+// per cold start, and the client connects (app.App.Warm): during init for
+// provisioned concurrency, else beside the runtime's first poll. The client
+// is reused by every invocation and flushed on SIGTERM. A configuration error is reported to the Runtime API as an init
 // error and the process exits.
 package main
 
@@ -38,6 +39,15 @@ func main() {
 			log.Error("report init error", "err", rerr)
 		}
 		os.Exit(1)
+	}
+	if os.Getenv("AWS_LAMBDA_INITIALIZATION_TYPE") == "provisioned-concurrency" {
+		// Initialised ahead of any request: connect now, within
+		// app.WarmLimit, so the first invocation costs what a warm one does.
+		a.WarmNow(log)
+	} else {
+		// On demand, a request is waiting: connect while the runtime
+		// polls for it; its Produce joins whatever is still in progress.
+		a.WarmInBackground(log)
 	}
 	h := handler{app: a}
 	lambda.StartWithOptions(h, lambda.WithEnableSIGTERM(func() {

@@ -3,8 +3,10 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"httpkafka/internal/config"
@@ -24,6 +26,35 @@ type App struct {
 	// Auth says in one line how requests are authenticated, for start-up
 	// banners and logs.
 	Auth string
+
+	topics []string // of the access points that are not suspended
+}
+
+// Warm connects to Kafka ahead of the first request (kafka.Producer.Warm)
+// for the topics of the access points, within ctx.
+func (a *App) Warm(ctx context.Context) error { return a.Producer.Warm(ctx, a.topics) }
+
+// WarmLimit bounds a warm-up at start, so that an unreachable cluster
+// cannot hold a function's initialisation for long.
+const WarmLimit = 3 * time.Second
+
+// WarmInBackground warms a up within WarmLimit on its own goroutine,
+// logging what failed: overlapped with the runtime's first poll, the first
+// request finds the work done or in progress, never repeated.
+func (a *App) WarmInBackground(log *slog.Logger) {
+	go a.WarmNow(log)
+}
+
+// WarmNow warms a up within WarmLimit and logs what failed.
+func (a *App) WarmNow(log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), WarmLimit)
+	defer cancel()
+	start := time.Now()
+	if err := a.Warm(ctx); err != nil {
+		log.Warn("kafka warm-up incomplete; the first request finishes it", "err", err, "elapsed", time.Since(start).Round(time.Millisecond))
+		return
+	}
+	log.Debug("kafka warm-up done", "elapsed", time.Since(start).Round(time.Millisecond))
 }
 
 // Mode says where the service runs, which decides the defaults that keep
@@ -55,7 +86,13 @@ func New(cfg *config.Config, log *slog.Logger, mode Mode) (*App, error) {
 	}
 	opts := CoreOptions(cfg, log)
 	opts.Auth = auth
-	return &App{Service: core.New(opts, producer), Producer: producer, Auth: summary}, nil
+	var topics []string
+	for _, ap := range opts.AccessPoints {
+		if !ap.Suspended && !slices.Contains(topics, ap.Topic) {
+			topics = append(topics, ap.Topic)
+		}
+	}
+	return &App{Service: core.New(opts, producer), Producer: producer, Auth: summary, topics: topics}, nil
 }
 
 // Authenticator applies the authentication policy: signatures are required
