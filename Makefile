@@ -8,6 +8,7 @@
 #                 baseline, printed as medians and ratios (BENCHMARKS.md):
 #     make bench-go    in process: SendMessage vs a bare ProduceSync, decoding, signatures
 #     make bench-http  functions/http vs bench/bareserver: requests/s and CPU per request
+#     make bench-coldstart  functions/lambda vs bench/barelambda through a Runtime API
 #   make clean
 #
 # `sam build` runs build-SendMessageFunction (template.yaml, BuildMethod:
@@ -32,7 +33,7 @@ BENCHSTAT = $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9
 BENCH_COUNT ?= 6
 BENCH_ROUNDS ?= 5
 
-.PHONY: build test bench bench-go bench-http clean build-SendMessageFunction FORCE
+.PHONY: build test bench bench-go bench-http bench-coldstart clean build-SendMessageFunction FORCE
 
 build: dist/lambda.zip dist/scf.zip
 
@@ -60,7 +61,7 @@ build-SendMessageFunction:
 test:
 	$(GO) test -race ./...
 
-bench: bench-go bench-http
+bench: bench-go bench-http bench-coldstart
 
 # One go test per count, so that bare and httpkafka alternate; the raw runs
 # stay in dist/bench/ for benchstat comparisons between commits.
@@ -80,6 +81,9 @@ bench-go:
 
 bench-http:
 	$(GO) run ./bench/httpload -rounds $(BENCH_ROUNDS) -duration 3s -clients 16,64 -loads 10x1024,1x100
+
+bench-coldstart:
+	$(GO) run ./bench/coldstart -rounds $$(( $(BENCH_ROUNDS) * 2 ))
 
 clean:
 	rm -rf dist
