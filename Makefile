@@ -69,7 +69,7 @@ bench-go:
 	mkdir -p dist/bench
 	rm -f dist/bench/produce.txt
 	for i in $$(seq $(BENCH_COUNT)); do \
-		$(GO) test -run '^$$' -bench Produce -count 1 ./internal/kafka >> dist/bench/produce.txt || exit 1; \
+		$(GO) test -run '^$$' -bench Produce -benchtime 300x -count 1 ./internal/kafka >> dist/bench/produce.txt || exit 1; \
 	done
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./internal/core ./internal/tcauth > dist/bench/core.txt
 	@echo; echo "== SendMessage through the core vs a bare ProduceSync (medians; vs base = httpkafka/bare)"
