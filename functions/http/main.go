@@ -7,6 +7,11 @@
 //
 //	go run ./functions/http            # 127.0.0.1:9000, embedded Kafka
 //	go run ./functions/http -addr :9000
+//
+// As an SCF web function, scf_bootstrap (deploy/tencent/scf_bootstrap, in
+// dist/scf-web.zip) runs it with -scf-web on 0.0.0.0:9000: then
+// KAFKA_BROKERS is required, and the request id and client address that
+// SCF's front end adds to each request are read (adapters/httpserver.SCFWeb).
 package main
 
 import (
@@ -36,22 +41,28 @@ const localPartitions = 4
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
+	scfWeb := flag.Bool("scf-web", false, "serve as a Tencent SCF web function (scf_bootstrap sets it): trust SCF's X-Scf-Request-Id and X-Scf-Remote-Addr headers; KAFKA_BROKERS required")
 	helpEnv := flag.Bool("help-env", false, "print the environment variables and exit")
 	flag.Parse()
 	if *helpEnv {
 		fmt.Print(config.Usage())
 		return
 	}
-	if err := run(*addr); err != nil {
+	if err := run(*addr, *scfWeb); err != nil {
 		fmt.Fprintln(os.Stderr, "httpkafka:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string) error {
+func run(addr string, scfWeb bool) error {
 	cfg, err := config.Load()
 	if err != nil {
 		return err
+	}
+	if scfWeb && len(cfg.KafkaBrokers) == 0 {
+		// An embedded Kafka in a function instance would lose every
+		// message when SCF reclaims it.
+		return errors.New("KAFKA_BROKERS is not set: an SCF web function needs a real Kafka (CKafka)")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
@@ -75,8 +86,12 @@ func run(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	handler := httpserver.Handler(a.Service)
+	if scfWeb {
+		handler = httpserver.SCFWeb(a.Service)
+	}
 	srv := &http.Server{
-		Handler:           httpserver.Handler(a.Service),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       cfg.RequestTimeout + 30*time.Second, // a slow client may send up to 6 MiB
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

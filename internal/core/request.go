@@ -21,10 +21,10 @@ type Request struct {
 	Path     string      // the request path as the client sent it (escaped), stage prefix included
 	RawQuery string      // the query string without '?'
 	Header   http.Header // canonical keys; values are never split on commas
-	// Body is the body as sent (see Service.HandleEncoded for base64
-	// bodies). Message keys and values may be sub-slices of it, handed to
-	// Kafka as they are: an adapter must not reuse its buffer once Handle
-	// has it (a timed-out request's records may still be in flight).
+	// Body is the body as sent, decoded from any gateway encoding
+	// (adapters/gateway). Message keys and values may be sub-slices of it,
+	// handed to Kafka as they are: an adapter must not reuse its buffer once
+	// Handle has it (a timed-out request's records may still be in flight).
 	Body []byte
 
 	// RequestID is the gateway's or runtime's id for this invocation, if it

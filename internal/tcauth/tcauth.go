@@ -71,6 +71,20 @@ const (
 // not match.
 const signatureFailure = "The provided credentials could not be validated. Please check your signature is correct."
 
+// noHost is the SignatureFailure message for a request that reached the
+// service without a Host header: every signature covers the host the
+// client called, so none can be checked. An SCF function URL event may
+// lack one (Tencent's sample event does).
+const noHost = "signature not checked: the request reached httpkafka without a Host header, and a signature covers the host the client called (the trigger did not pass it on; an SCF function URL event may lack it, see the README)"
+
+// mismatch is the error for a signature that matched no candidate.
+func mismatch(r *core.Request) error {
+	if hostCandidates(r)[0] == "" {
+		return core.Errorf(core.CodeSignatureFailure, noHost)
+	}
+	return core.Errorf(core.CodeSignatureFailure, signatureFailure)
+}
+
 // Credential is one API key: a SecretId, its SecretKey and the access
 // points it may send to.
 type Credential struct {
@@ -339,7 +353,7 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 			queries = queryCandidates(r.RawQuery) // [0] is the query as received
 		}
 	}
-	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+	return core.Caller{}, mismatch(r)
 }
 
 // signingKey derives kSigning = HMAC(HMAC(HMAC("TC3"+key, date), service), "tc3_request").
@@ -586,7 +600,7 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 			mac.Reset()
 		}
 	}
-	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+	return core.Caller{}, mismatch(r)
 }
 
 // reshaped refuses a legacy request whose signed string another request
