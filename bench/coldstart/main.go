@@ -31,8 +31,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,10 +38,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
+	"httpkafka/bench/internal/benchrun"
 )
 
-const topic = "bench"
+const topic = benchrun.Topic
 
 func main() {
 	rounds := flag.Int("rounds", 10, "rounds; each starts every binary in both modes")
@@ -67,38 +65,21 @@ type result struct {
 }
 
 func run(rounds int) error {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(6, topic), kfake.BlackholeProduce())
-	if err != nil {
-		return fmt.Errorf("kfake: %w", err)
-	}
-	defer cluster.Close()
-	brokers := strings.Join(cluster.ListenAddrs(), ",")
-
-	dir, err := os.MkdirTemp("", "coldstart-")
+	brokers, bins, cleanup, err := benchrun.Setup("lambda.norpc", map[string]string{"httpkafka": "./functions/lambda", "bare": "./bench/barelambda"})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	fmt.Println("building functions/lambda and bench/barelambda ...")
+	defer cleanup()
 	fns := []*fn{
-		{name: "httpkafka", env: []string{"KAFKA_BROKERS=" + brokers, "DATAHUB_ACCESS_POINTS=datahub-bench=" + topic, "DATAHUB_AUTH=none", "LOG_LEVEL=ERROR"}},
-		{name: "bare", env: []string{"KAFKA_BROKERS=" + brokers, "TOPIC=" + topic}},
-	}
-	for i, pkg := range []string{"./functions/lambda", "./bench/barelambda"} {
-		fns[i].bin = filepath.Join(dir, fns[i].name)
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", fns[i].bin, pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
-		}
+		{name: "httpkafka", bin: bins["httpkafka"], env: []string{"KAFKA_BROKERS=" + brokers, "DATAHUB_ACCESS_POINTS=datahub-bench=" + topic, "DATAHUB_AUTH=none", "LOG_LEVEL=ERROR"}},
+		{name: "bare", bin: bins["bare"], env: []string{"KAFKA_BROKERS=" + brokers, "TOPIC=" + topic}},
 	}
 	event, err := restEvent()
 	if err != nil {
 		return err
 	}
 
-	fmt.Printf("machine: %d cores, %s %s/%s; Kafka: kfake, 3 brokers in this process; event: API Gateway REST, 10 messages of 100 bytes\n\n",
-		runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("machine: %s; Kafka: kfake, 3 brokers in this process; event: API Gateway REST, 10 messages of 100 bytes\n\n", benchrun.Machine())
 	fmt.Printf("%-5s %-9s %10s %10s %10s %12s %12s\n", "round", "function", "cold ms", "warm ms", "cpu ms", "prov 1st ms", "prov warm ms")
 	results := map[string][]result{}
 	for r := range rounds {
@@ -125,21 +106,21 @@ func run(rounds int) error {
 		for _, r := range rs {
 			xs = append(xs, ms(get(r)))
 		}
-		return median(xs)
+		return benchrun.Median(xs)
 	}
 	ratio := func(get func(result) time.Duration) float64 {
 		var xs []float64
 		for i := range hk {
 			xs = append(xs, float64(get(hk[i]))/float64(get(bare[i])))
 		}
-		return median(xs)
+		return benchrun.Median(xs)
 	}
 	firstOverWarm := func(rs []result) float64 {
 		var xs []float64
 		for _, r := range rs {
 			xs = append(xs, float64(r.first)/float64(r.warm2))
 		}
-		return median(xs)
+		return benchrun.Median(xs)
 	}
 	cold := func(r result) time.Duration { return r.cold }
 	warm := func(r result) time.Duration { return r.warm }
@@ -232,18 +213,6 @@ func stop(cmd *exec.Cmd) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
 
 // restEvent is the repository's API Gateway REST event carrying a
 // SendMessage body of 10 messages of 100 bytes.

@@ -26,9 +26,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,10 +33,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
+	"httpkafka/bench/internal/benchrun"
 )
 
-const topic = "bench"
+const topic = benchrun.Topic
 
 func main() {
 	rounds := flag.Int("rounds", 5, "rounds; each measures every configuration on both servers")
@@ -107,31 +104,14 @@ func run(rounds int, duration, warmup time.Duration, clientList, loadList string
 		loads = append(loads, l)
 	}
 
-	// Records are checked (sequence numbers, offsets) and then dropped, so
-	// that a long run does not fill memory.
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(6, topic), kfake.BlackholeProduce())
-	if err != nil {
-		return fmt.Errorf("kfake: %w", err)
-	}
-	defer cluster.Close()
-	brokers := strings.Join(cluster.ListenAddrs(), ",")
-
-	dir, err := os.MkdirTemp("", "httpload-")
+	brokers, bins, cleanup, err := benchrun.Setup("", map[string]string{"httpkafka": "./functions/http", "bare": "./bench/bareserver"})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	fmt.Println("building functions/http and bench/bareserver ...")
-	for name, pkg := range map[string]string{"httpkafka": "./functions/http", "bare": "./bench/bareserver"} {
-		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, name), pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
-		}
-	}
+	defer cleanup()
 	servers := []*server{
-		{name: "httpkafka", cmd: exec.Command(filepath.Join(dir, "httpkafka"), "-addr")},
-		{name: "bare", cmd: exec.Command(filepath.Join(dir, "bare"), "-addr")},
+		{name: "httpkafka", cmd: exec.Command(bins["httpkafka"], "-addr")},
+		{name: "bare", cmd: exec.Command(bins["bare"], "-addr")},
 	}
 	env := map[string][]string{
 		"httpkafka": {"KAFKA_BROKERS=" + brokers, "DATAHUB_ACCESS_POINTS=datahub-bench=" + topic, "DATAHUB_AUTH=none", "LOG_LEVEL=WARN"},
@@ -164,8 +144,7 @@ func run(rounds int, duration, warmup time.Duration, clientList, loadList string
 		}
 	}
 
-	fmt.Printf("machine: %d cores (GOMAXPROCS %d), %s %s/%s; Kafka: kfake, 3 brokers in this process, topic of 6 partitions, BlackholeProduce\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("machine: %s; Kafka: kfake, 3 brokers in this process, topic of 6 partitions, BlackholeProduce\n", benchrun.Machine())
 	fmt.Printf("%d rounds x %d configurations x 2 servers, %s windows after %s warm-up\n\n", rounds, len(loads)*len(clients), duration, warmup)
 	fmt.Printf("%-5s %-10s %-7s %-9s %10s %12s %8s\n", "round", "load", "clients", "server", "req/s", "cpu µs/req", "errors")
 
@@ -209,7 +188,7 @@ func run(rounds int, duration, warmup time.Duration, clientList, loadList string
 				hkCPU, bareCPU = append(hkCPU, us(hk[i].cpuReq)), append(bareCPU, us(bare[i].cpuReq))
 			}
 			fmt.Printf("| %s | %d | %.0f | %.0f | **%.2f** | %.1f | %.1f | **%.2f** |\n", l, c,
-				median(hkRate), median(bareRate), median(tput), median(hkCPU), median(bareCPU), median(cpu))
+				benchrun.Median(hkRate), benchrun.Median(bareRate), benchrun.Median(tput), benchrun.Median(hkCPU), benchrun.Median(bareCPU), benchrun.Median(cpu))
 		}
 	}
 
@@ -237,18 +216,6 @@ func run(rounds int, duration, warmup time.Duration, clientList, loadList string
 }
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
 
 func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"httpkafka/internal/app"
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
@@ -413,13 +411,7 @@ func TestProvisionedConcurrencyConnectsDuringInit(t *testing.T) {
 		t.Run(initType, func(t *testing.T) {
 			t.Parallel()
 			cluster := kafkatest.New(t, 3, "demo")
-			gotID := make(chan struct{})
-			var once sync.Once
-			cluster.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
-				cluster.KeepControl()
-				once.Do(func() { close(gotID) })
-				return nil, nil, false
-			})
+			gotID := cluster.ProducerIDRequested()
 			api := newRuntimeAPI(t)
 			api.proc = gatewaytest.Start(t, bootstrap,
 				"AWS_LAMBDA_RUNTIME_API="+api.addr(),

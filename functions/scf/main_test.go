@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -440,13 +439,7 @@ func signTC3(m map[string]any, path, secretID, secretKey string, now time.Time) 
 func TestConfigFromProcessEnvironment(t *testing.T) {
 	t.Parallel()
 	cluster := kafkatest.New(t, 3, "demo")
-	gotID := make(chan struct{})
-	var once sync.Once
-	cluster.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
-		cluster.KeepControl()
-		once.Do(func() { close(gotID) })
-		return nil, nil, false
-	})
+	gotID := cluster.ProducerIDRequested()
 	f := start(t, "KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","),
 		"DATAHUB_ACCESS_POINTS=datahub-demo=demo", "DATAHUB_AUTH=none")
 	select {

@@ -6,6 +6,7 @@ package kafkatest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,4 +141,18 @@ func (c *Cluster) StallProduce(t testing.TB) {
 		c.SleepControl(func() { <-never })
 		return nil, nil, false
 	})
+}
+
+// ProducerIDRequested returns a channel closed when any client first asks
+// the cluster for a producer id (InitProducerID): a sign that it has
+// connected and is ready to produce idempotently.
+func (c *Cluster) ProducerIDRequested() <-chan struct{} {
+	asked := make(chan struct{})
+	var once sync.Once
+	c.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		once.Do(func() { close(asked) })
+		return nil, nil, false
+	})
+	return asked
 }
