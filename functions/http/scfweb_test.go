@@ -193,7 +193,14 @@ func TestSCFWebZip(t *testing.T) {
 		if !errors.As(err, &sdkErr) || sdkErr.GetCode() != "AuthFailure.SignatureFailure" || sdkErr.GetRequestId() != "scf-web-bad-key" {
 			t.Fatalf("SendMessage: %v, want AuthFailure.SignatureFailure with RequestId scf-web-bad-key", err)
 		}
-		if !strings.Contains(proc.Stderr(), "request_id=scf-web-bad-key") || !strings.Contains(proc.Stderr(), "source_ip=198.51.100.10") {
+		// The one JSON line per request (written just before the reply; the pipe may lag).
+		logged := func() bool {
+			return strings.Contains(proc.Stderr(), `"request_id":"scf-web-bad-key"`) && strings.Contains(proc.Stderr(), `"source_ip":"198.51.100.10"`)
+		}
+		for deadline := time.Now().Add(5 * time.Second); !logged() && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !logged() {
 			t.Errorf("no log line with the request id and SCF's client address:\n%s", proc.Stderr())
 		}
 	})

@@ -12,6 +12,12 @@
 // error is reported to the Runtime API as an init error and the process
 // exits.
 //
+// It logs one JSON line per request to stderr, at LOG_LEVEL; with Lambda's
+// advanced logging controls set to JSON (AWS_LAMBDA_LOG_FORMAT=JSON) it
+// logs through aws-lambda-go's handler instead (timestamp, level, message,
+// requestId, at AWS_LAMBDA_LOG_LEVEL). Metrics go to stdout as CloudWatch
+// Embedded Metric Format lines, one per request, in namespace httpkafka.
+//
 // With DATAHUB_CREDENTIALS_SECRET or KAFKA_SASL_PASSWORD_SECRET set, the
 // configuration is read on the first invocation instead: the AWS
 // Parameters and Secrets Lambda Extension serves secrets only once the
@@ -32,16 +38,18 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"httpkafka/adapters/aws"
 	"httpkafka/internal/app"
 	"httpkafka/internal/config"
+	"httpkafka/internal/telemetry"
 )
 
 func main() {
-	level := new(slog.LevelVar)
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed}
+	log, level := logger(os.Getenv("AWS_LAMBDA_LOG_FORMAT"), os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed, StartupCheck: true,
+		Telemetry: app.Telemetry{Observer: telemetry.NewRecorder(log, telemetry.NewEMF(os.Stdout, emfNamespace))}}
 	if !config.NeedsSecrets() {
 		a, err := lazy.Get()
 		if err != nil {
@@ -68,6 +76,28 @@ func main() {
 			log.Warn("flush on shutdown", "err", err)
 		}
 	}))
+}
+
+// emfNamespace is the CloudWatch metrics namespace of the EMF lines.
+const emfNamespace = "httpkafka"
+
+// logger follows Lambda's advanced logging controls: format JSON logs
+// through aws-lambda-go's handler at AWS_LAMBDA_LOG_LEVEL; otherwise (Text,
+// or no controls) the lines are JSON on stderr at AWS_LAMBDA_LOG_LEVEL when
+// it is set, else at LOG_LEVEL (level, returned, takes it once it is read).
+func logger(format, lambdaLevel string) (*slog.Logger, *slog.LevelVar) {
+	if format == "JSON" {
+		return slog.New(lambdacontext.NewLogHandler()), nil
+	}
+	level := new(slog.LevelVar)
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if lambdaLevel == "" {
+		return log, level
+	}
+	if err := level.UnmarshalText([]byte(lambdaLevel)); err != nil {
+		log.Warn("AWS_LAMBDA_LOG_LEVEL is not a level; logging at INFO", "value", lambdaLevel)
+	}
+	return log, nil // Lambda's level wins over LOG_LEVEL
 }
 
 // handler is aws-lambda-go's byte-in, byte-out handler: the event is

@@ -17,6 +17,9 @@ import (
 type Message struct {
 	Key   []byte // nil when the request's Key is missing, null or empty
 	Value []byte // the message Body
+	// Headers are the record headers (Options.RecordHeaders); every
+	// message of a request shares one slice. Nil when none are configured.
+	Headers []RecordHeader
 }
 
 // call is a decoded SendMessage request.

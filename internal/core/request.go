@@ -34,6 +34,10 @@ type Request struct {
 	SourceIP string
 	// Received is when the request reached the access layer; zero means now.
 	Received time.Time
+	// TraceID is the platform's trace id for this invocation (AWS X-Ray's
+	// Root=...), if it has one; with DATAHUB_RECORD_HEADERS=traceparent it
+	// is added to every record as x-amzn-trace-id.
+	TraceID string
 }
 
 // Response is what the access layer answers. API errors are HTTP 200 too,
@@ -43,4 +47,9 @@ type Response struct {
 	ContentType string
 	RequestID   string
 	Body        []byte
+	// Header holds the other response headers, keys as they go on the
+	// wire (X-TC-RequestId, CORS): adapters copy every one into their reply.
+	Header http.Header
+	// Stats is what the core measured, for logs and metrics; it is never sent.
+	Stats Stats
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -272,8 +273,16 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 	defer cancel()
 	b := &batch{recs: make([]kgo.Record, len(msgs)), left: len(msgs), done: make(chan struct{})}
 	sent := time.Now()
+	var from []core.RecordHeader   // the core shares one header slice per request:
+	var headers []kgo.RecordHeader // converted once
 	for i, m := range msgs {
+		if len(m.Headers) > 0 && (len(from) == 0 || &m.Headers[0] != &from[0]) {
+			from, headers = m.Headers, recordHeaders(m.Headers)
+		}
 		b.recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
+		if len(m.Headers) > 0 {
+			b.recs[i].Headers = headers
+		}
 	}
 	for i := range b.recs {
 		p.client.Produce(rctx, &b.recs[i], b.promise)
@@ -343,6 +352,14 @@ func (b *batch) promise(_ *kgo.Record, err error) {
 	}
 }
 
+func recordHeaders(hs []core.RecordHeader) []kgo.RecordHeader {
+	out := make([]kgo.RecordHeader, len(hs))
+	for i, h := range hs {
+		out[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+	}
+	return out
+}
+
 // classify wraps the Kafka errors the core maps to their own codes, and
 // says so plainly when the brokers refused the client's credentials.
 func (p *Producer) classify(err error) error {
@@ -407,4 +424,46 @@ func (s slogLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
 		l = slog.LevelWarn
 	}
 	s.l.Log(context.Background(), l, "kafka: "+msg, keyvals...)
+}
+
+// Check asks the brokers for the metadata of topics, once, within ctx: it
+// returns nil when a broker answers and every topic exists, and otherwise
+// an error that says what is wrong (no broker answers; which topics are
+// missing, and why when Kafka says something else). Readiness probes and
+// the start-up check use it.
+func (p *Producer) Check(ctx context.Context, topics []string) error {
+	req := kmsg.NewPtrMetadataRequest()
+	req.AllowAutoTopicCreation = false // a probe must not create what it checks
+	for _, t := range topics {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, p.client)
+	if err != nil {
+		return fmt.Errorf("kafka: no broker answered a metadata request: %w", err)
+	}
+	var missing, failing []string
+	for _, t := range resp.Topics {
+		name := ""
+		if t.Topic != nil {
+			name = *t.Topic
+		}
+		switch err := kerr.ErrorForCode(t.ErrorCode); {
+		case err == nil:
+		case errors.Is(err, kerr.UnknownTopicOrPartition):
+			missing = append(missing, name)
+		default:
+			failing = append(failing, fmt.Sprintf("%s (%v)", name, err))
+		}
+	}
+	switch {
+	case len(missing) > 0 && len(failing) > 0:
+		return fmt.Errorf("kafka: topics do not exist: %s; topics failing: %s", strings.Join(missing, ", "), strings.Join(failing, ", "))
+	case len(missing) > 0:
+		return fmt.Errorf("kafka: topics do not exist: %s", strings.Join(missing, ", "))
+	case len(failing) > 0:
+		return fmt.Errorf("kafka: topics failing: %s", strings.Join(failing, ", "))
+	}
+	return nil
 }
