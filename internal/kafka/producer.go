@@ -209,29 +209,17 @@ func compression(name string) (kgo.CompressionCodec, error) {
 }
 
 // Warm does ahead of the first request what the first Produce would
-// otherwise do: it loads the metadata of topics (an error names each one
-// that Kafka does not have), opens a produce connection to every broker
+// otherwise do: it loads the metadata of topics (Check: an error names each
+// one that Kafka does not have), opens a produce connection to every broker
 // and obtains the producer id. ctx bounds it: what is not done by then is
 // left to the first Produce, so an unreachable cluster cannot hold up a
 // start. The topics' partitions are still loaded into the producer by the
 // first record sent to each (one metadata round trip on an open
 // connection): franz-go learns of a topic to produce to only from a record.
 func (p *Producer) Warm(ctx context.Context, topics []string) error {
-	req := kmsg.NewPtrMetadataRequest()
-	for _, t := range topics {
-		rt := kmsg.NewMetadataRequestTopic()
-		rt.Topic = kmsg.StringPtr(t)
-		req.Topics = append(req.Topics, rt)
-	}
-	resp, err := req.RequestWith(ctx, p.client)
-	if err != nil {
-		return fmt.Errorf("kafka: warm up: metadata: %w", err)
-	}
 	var errs []error
-	for _, t := range resp.Topics {
-		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && t.Topic != nil {
-			errs = append(errs, fmt.Errorf("kafka: warm up: topic %s: %w", *t.Topic, err))
-		}
+	if err := p.Check(ctx, topics); err != nil {
+		errs = append(errs, fmt.Errorf("warm up: %w", err))
 	}
 	if err := p.client.EnsureProduceConnectionIsOpen(ctx, -1); err != nil {
 		errs = append(errs, fmt.Errorf("kafka: warm up: %w", err))
