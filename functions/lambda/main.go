@@ -6,9 +6,11 @@
 //	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./functions/lambda
 //
 // The configuration is read and the Kafka client built during init, once
-// per cold start; the client is reused by every invocation and flushed on
-// SIGTERM. A configuration error is reported to the Runtime API as an init
-// error and the process exits.
+// per cold start, and the client connects (app.App.Warm): during init for
+// provisioned concurrency, else beside the runtime's first poll. The client
+// is reused by every invocation and flushed on SIGTERM. A configuration
+// error is reported to the Runtime API as an init error and the process
+// exits.
 //
 // It logs one JSON line per request to stderr, at LOG_LEVEL; with Lambda's
 // advanced logging controls set to JSON (AWS_LAMBDA_LOG_FORMAT=JSON) it
@@ -49,11 +51,21 @@ func main() {
 	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed, StartupCheck: true,
 		Telemetry: app.Telemetry{Observer: telemetry.NewRecorder(log, telemetry.NewEMF(os.Stdout, emfNamespace))}}
 	if !config.NeedsSecrets() {
-		if _, err := lazy.Get(); err != nil {
+		a, err := lazy.Get()
+		if err != nil {
 			if rerr := reportInitError(os.Getenv("AWS_LAMBDA_RUNTIME_API"), err); rerr != nil {
 				log.Error("report init error", "err", rerr)
 			}
 			os.Exit(1)
+		}
+		if os.Getenv("AWS_LAMBDA_INITIALIZATION_TYPE") == "provisioned-concurrency" {
+			// Initialised ahead of any request: connect now, within
+			// app.WarmLimit, so the first invocation costs what a warm one does.
+			a.WarmNow(log)
+		} else {
+			// On demand, a request is waiting: connect while the runtime
+			// polls for it; its Produce joins whatever is still in progress.
+			a.WarmInBackground(log)
 		}
 	}
 	h := handler{lazy: lazy}

@@ -35,6 +35,34 @@ type App struct {
 	Auth string
 	// AccessPoints maps every access point id to its topic.
 	AccessPoints map[string]string
+	topics       []string // of the access points that are not suspended
+}
+
+// Warm connects to Kafka ahead of the first request (kafka.Producer.Warm)
+// for the topics of the access points, within ctx.
+func (a *App) Warm(ctx context.Context) error { return a.Producer.Warm(ctx, a.topics) }
+
+// WarmLimit bounds a warm-up at start, so that an unreachable cluster
+// cannot hold a function's initialisation for long.
+const WarmLimit = 3 * time.Second
+
+// WarmInBackground warms a up within WarmLimit on its own goroutine,
+// logging what failed: overlapped with the runtime's first poll, the first
+// request finds the work done or in progress, never repeated.
+func (a *App) WarmInBackground(log *slog.Logger) {
+	go a.WarmNow(log)
+}
+
+// WarmNow warms a up within WarmLimit and logs what failed.
+func (a *App) WarmNow(log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), WarmLimit)
+	defer cancel()
+	start := time.Now()
+	if err := a.Warm(ctx); err != nil {
+		log.Warn("kafka warm-up incomplete; the first request finishes it", "err", err, "elapsed", time.Since(start).Round(time.Millisecond))
+		return
+	}
+	log.Debug("kafka warm-up done", "elapsed", time.Since(start).Round(time.Millisecond))
 }
 
 // Telemetry is what a main adds to watch the service; the zero value adds
@@ -92,8 +120,14 @@ func NewWith(cfg *config.Config, log *slog.Logger, mode Mode, tel Telemetry) (*A
 	}
 	opts := CoreOptions(cfg, log)
 	opts.Auth = auth
+	var topics []string
+	for _, ap := range opts.AccessPoints {
+		if !ap.Suspended && !slices.Contains(topics, ap.Topic) {
+			topics = append(topics, ap.Topic)
+		}
+	}
 	opts.Observer = tel.Observer
-	a := &App{Producer: producer, Auth: summary, AccessPoints: cfg.AccessPoints}
+	a := &App{Producer: producer, Auth: summary, AccessPoints: cfg.AccessPoints, topics: topics}
 	if cfg.IdempotencyStore != "" {
 		a.Store, err = idempotency.Open(idempotency.Config{URL: cfg.IdempotencyStore, TTL: cfg.IdempotencyTTL,
 			RequestTimeout: cfg.RequestTimeout, FailOpen: cfg.IdempotencyFailOpen, Logger: log})

@@ -10,9 +10,10 @@ import (
 )
 
 // Lazy builds the App on first use and keeps it: the function mains' one
-// Kafka client per cold start. SCF sets a function's environment variables
-// on each invocation, not before the process starts, so configuration can
-// only be read when the first invocation arrives.
+// Kafka client per cold start. scf-go-lib sets a function's environment
+// variables on each invocation, so where they are not in the process
+// environment at start, configuration can only be read when the first
+// invocation arrives.
 //
 // A failed build is not kept: the next Get reads the configuration again.
 // Lazy is safe for concurrent use.

@@ -21,7 +21,11 @@ type Request struct {
 	Path     string      // the request path as the client sent it (escaped), stage prefix included
 	RawQuery string      // the query string without '?'
 	Header   http.Header // canonical keys; values are never split on commas
-	Body     []byte      // the body as sent, decoded from any gateway encoding (adapters/gateway)
+	// Body is the body as sent, decoded from any gateway encoding
+	// (adapters/gateway). Message keys and values may be sub-slices of it,
+	// handed to Kafka as they are: an adapter must not reuse its buffer once
+	// Handle has it (a timed-out request's records may still be in flight).
+	Body []byte
 
 	// RequestID is the gateway's or runtime's id for this invocation, if it
 	// has one; the core makes a fresh UUID when it is empty.
