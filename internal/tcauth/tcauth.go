@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -50,6 +51,15 @@ const MaxSkew = 5 * time.Minute
 // Algorithm is the TC3 signature algorithm name that opens the
 // Authorization header.
 const Algorithm = "TC3-HMAC-SHA256"
+
+// Bounds on what a TC3 signature may ask the verifier to hash: the SDKs
+// sign two headers (content-type and host), so these leave room for
+// clients that sign more while keeping every candidate's canonical request
+// small.
+const (
+	maxSignedHeaders     = 32
+	maxSignedHeaderBytes = 16 << 10 // the values of the signed headers other than host, together
+)
 
 // unsignedPayload is the X-TC-Content-SHA256 value (ClientProfile.UnsignedPayload
 // in the SDKs) that says the body is not part of the signature.
@@ -237,15 +247,25 @@ func parseTC3(auth string) (tc3Auth, error) {
 	if _, err := time.Parse(time.DateOnly, a.date); err != nil {
 		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: credential date %q is not YYYY-MM-DD", a.date)
 	}
+	// Counted before it is split: each name costs a header look-up and a
+	// line of every candidate's canonical request.
+	if n := strings.Count(signedHeaders, ";") + 1; n > maxSignedHeaders {
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders names %d headers; at most %d may be signed", n, maxSignedHeaders)
+	}
 	a.signedHeaders = signedHeaders
 	a.headers = strings.Split(signedHeaders, ";")
+	for i, h := range a.headers {
+		switch {
+		case h == "" || h != strings.ToLower(h):
+			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be lower-case names separated by ';'", clip(signedHeaders))
+		case i > 0 && h == a.headers[i-1]:
+			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders names %s more than once", clip(h))
+		case i > 0 && h < a.headers[i-1]:
+			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be sorted: %s comes before %s", clip(signedHeaders), clip(h), clip(a.headers[i-1]))
+		}
+	}
 	if !slices.Contains(a.headers, "content-type") || !slices.Contains(a.headers, "host") {
 		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must include content-type and host", clip(signedHeaders))
-	}
-	for _, h := range a.headers {
-		if h == "" || h != strings.ToLower(h) {
-			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be lower-case names separated by ';'", clip(signedHeaders))
-		}
 	}
 	if len(signature) != 2*sha256.Size {
 		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: Signature is not %d hex digits", 2*sha256.Size)
@@ -294,27 +314,30 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 		payloadHash:   string(payloadHex[:]),
 		lines:         make([]headerLine, len(a.headers)),
 	}
+	valueBytes := 0
 	for i, name := range a.headers {
 		c.lines[i] = headerLine{name: name}
 		if name == "host" {
 			c.hostLine = i
 			continue
 		}
-		c.lines[i].value = strings.ToLower(strings.TrimSpace(header(r.Header, signedHeaderKey(name))))
+		vs, ok := r.Header[signedHeaderKey(name)]
+		if !ok || len(vs) == 0 {
+			return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders names %s, but the request has no such header", clip(name))
+		}
+		if valueBytes += len(vs[0]); valueBytes > maxSignedHeaderBytes {
+			return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization, "Authorization: the signed headers' values exceed %d bytes", maxSignedHeaderBytes)
+		}
+		c.lines[i].value = strings.ToLower(strings.TrimSpace(vs[0]))
 	}
 	signing := cred.signingKey(a.date, a.service)
 
 	mac := hmac.New(sha256.New, signing)
-	// buf holds the string to sign's first three lines, the same for every
-	// candidate, and after them each candidate's canonical request.
-	buf := make([]byte, 0, 512)
-	buf = append(buf, Algorithm+"\n"...)
-	buf = append(buf, rawTS...)
-	buf = append(buf, '\n')
-	buf = append(buf, a.scope...)
-	buf = append(buf, '\n')
-	prefix := len(buf)
-	var sum [sha256.Size]byte
+	// Each candidate's canonical request is streamed into crh, then the
+	// string to sign into mac, through the one buffer of w.
+	crh := sha256.New()
+	var w hashWriter
+	var sum, crHash [sha256.Size]byte
 	hosts, paths := hostCandidates(r), pathCandidates(r.Path)
 	// The rebuilt forms of the query cost a parse: they are made only
 	// after the query as received has failed.
@@ -323,11 +346,20 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 		query := queries[i]
 		for _, host := range hosts {
 			for _, path := range paths {
-				buf = c.append(buf[:prefix], path, query, host)
-				crHash := sha256.Sum256(buf[prefix:])
-				mac.Write(buf[:prefix])
+				crh.Reset()
+				w.w = crh
+				c.write(&w, path, query, host)
+				w.flush()
 				var hexHash [2 * sha256.Size]byte
-				hex.Encode(hexHash[:], crHash[:])
+				hex.Encode(hexHash[:], crh.Sum(crHash[:0]))
+				w.w = mac
+				w.str(Algorithm)
+				w.byte('\n')
+				w.str(rawTS)
+				w.byte('\n')
+				w.str(a.scope)
+				w.byte('\n')
+				w.flush()
 				mac.Write(hexHash[:])
 				if hmac.Equal(mac.Sum(sum[:0]), a.signature[:]) {
 					return v.caller(cred), nil
@@ -367,29 +399,62 @@ type canonical struct {
 
 type headerLine struct{ name, value string }
 
-// append writes
-// METHOD\nURI\nQUERY\nname:value\n...\n\nSignedHeaders\nhex(sha256(payload)).
-func (c *canonical) append(b []byte, path, query, host string) []byte {
-	b = append(b, c.method...)
-	b = append(b, '\n')
-	b = append(b, path...)
-	b = append(b, '\n')
-	b = append(b, query...)
-	b = append(b, '\n')
+// write streams
+// METHOD\nURI\nQUERY\nname:value\n...\n\nSignedHeaders\nhex(sha256(payload))
+// into w: the canonical request is hashed, never built.
+func (c *canonical) write(w *hashWriter, path, query, host string) {
+	w.str(c.method)
+	w.byte('\n')
+	w.str(path)
+	w.byte('\n')
+	w.str(query)
+	w.byte('\n')
 	for i, l := range c.lines {
-		b = append(b, l.name...)
-		b = append(b, ':')
+		w.str(l.name)
+		w.byte(':')
 		if i == c.hostLine {
-			b = append(b, host...)
+			w.str(host)
 		} else {
-			b = append(b, l.value...)
+			w.str(l.value)
 		}
-		b = append(b, '\n')
+		w.byte('\n')
 	}
-	b = append(b, '\n')
-	b = append(b, c.signedHeaders...)
-	b = append(b, '\n')
-	return append(b, c.payloadHash...)
+	w.byte('\n')
+	w.str(c.signedHeaders)
+	w.byte('\n')
+	w.str(c.payloadHash)
+}
+
+// hashWriter streams strings into a hash (or any writer) through a small
+// buffer: no copy of the whole input is made, whatever its size.
+type hashWriter struct {
+	w   io.Writer
+	n   int
+	buf [256]byte
+}
+
+func (w *hashWriter) str(s string) {
+	for len(s) > 0 {
+		if w.n == len(w.buf) {
+			w.flush()
+		}
+		k := copy(w.buf[w.n:], s)
+		w.n += k
+		s = s[k:]
+	}
+}
+
+func (w *hashWriter) byte(b byte) {
+	if w.n == len(w.buf) {
+		w.flush()
+	}
+	w.buf[w.n] = b
+	w.n++
+}
+
+func (w *hashWriter) flush() {
+	w.w.Write(w.buf[:w.n])
+	w.n = 0
 }
 
 // hostCandidates are the hosts a client may have signed, most likely

@@ -1,6 +1,7 @@
 package tcauth
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -246,7 +247,7 @@ func checkCanonicalHash(t *testing.T, r *core.Request, signed, want string) {
 	var tried []string
 	for _, host := range hostCandidates(r) {
 		for _, path := range pathCandidates(r.Path) {
-			cr := c.append(nil, path, r.RawQuery, host)
+			cr := c.build(path, r.RawQuery, host)
 			sum := sha256.Sum256(cr)
 			if hex.EncodeToString(sum[:]) == want {
 				return
@@ -498,11 +499,12 @@ func BenchmarkTC3(b *testing.B) {
 // TestTC3Allocs keeps the hot path's allocations down: header look-ups
 // by canonical key allocate nothing (core.Request promises canonical
 // keys), and the string-to-sign prefix is made once, not per candidate.
-// Before: 23 allocations, now 15.
+// Before: 23 allocations, then 15; 16 since the canonical request is
+// streamed into a hash of its own rather than built (issue 8).
 func TestTC3Allocs(t *testing.T) {
 	v := verifier(t)
 	r := goSDKRequest(t, v)
-	const limit = 15
+	const limit = 16
 	if n := testing.AllocsPerRun(100, func() { v.Authenticate(r, katNow) }); n > limit {
 		t.Errorf("Authenticate allocates %.0f times per request, want at most %d", n, limit)
 	}
@@ -531,7 +533,7 @@ func goSDKRequest(tb testing.TB, v *Verifier) *core.Request {
 	sum := sha256.Sum256(body)
 	c := canonical{method: "POST", signedHeaders: "content-type;host", payloadHash: hex.EncodeToString(sum[:]),
 		lines: []headerLine{{"content-type", "application/json"}, {"host", ""}}, hostLine: 1}
-	crh := sha256.Sum256(c.append(nil, "/", "", katHost))
+	crh := sha256.Sum256(c.build("/", "", katHost))
 	sts := Algorithm + "\n" + katTS + "\n2023-11-14/ckafka/tc3_request\n" + hex.EncodeToString(crh[:])
 	sig := hex.EncodeToString(hmacSHA256(signingKey(katKey, "2023-11-14", "ckafka"), sts))
 	r.Header.Set("Authorization", tc3Header(katID, "2023-11-14/ckafka/tc3_request", "content-type;host", sig))
@@ -701,4 +703,13 @@ func wantCodeOnly(t *testing.T, err error, code string) {
 	if !errors.As(err, &e) || e.Code != code {
 		t.Fatalf("error = %v, want code %s", err, code)
 	}
+}
+
+// build is the canonical request that write streams, as bytes.
+func (c *canonical) build(path, query, host string) []byte {
+	var b bytes.Buffer
+	w := hashWriter{w: &b}
+	c.write(&w, path, query, host)
+	w.flush()
+	return b.Bytes()
 }

@@ -1,0 +1,125 @@
+package tcauth
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"httpkafka/internal/core"
+)
+
+// The findings of the security review (issue 8), scaled to run in a test.
+// Each test measures what a hostile request costs and logs it; the
+// figures before and after each fix are in the issue's closing note.
+
+// cost runs f and returns the bytes it allocated and the time it took.
+func cost(f func()) (alloc uint64, took time.Duration) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	f()
+	took = time.Since(start)
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, took
+}
+
+// signTC3 signs r as a client would, independently of the verifier: the
+// canonical request is built as one string from the documented algorithm.
+func signTC3(r *core.Request, id, key, service, signed, path, host string) {
+	var lines strings.Builder
+	for name := range strings.SplitSeq(signed, ";") {
+		v := host
+		if name != "host" {
+			v = strings.ToLower(strings.TrimSpace(r.Header.Get(name)))
+		}
+		lines.WriteString(name + ":" + v + "\n")
+	}
+	payload := sha256.Sum256(r.Body)
+	cr := r.Method + "\n" + path + "\n" + r.RawQuery + "\n" + lines.String() + "\n" + signed + "\n" + hex.EncodeToString(payload[:])
+	crHash := sha256.Sum256([]byte(cr))
+	ts := r.Header.Get("X-TC-Timestamp")
+	date := "2023-11-14"
+	sts := Algorithm + "\n" + ts + "\n" + date + "/" + service + "/tc3_request\n" + hex.EncodeToString(crHash[:])
+	sig := hex.EncodeToString(hmacSHA256(signingKey(key, date, service), sts))
+	r.Header.Set("Authorization", tc3Header(id, date+"/"+service+"/tc3_request", signed, sig))
+}
+
+// Finding 1: a valid SecretId and SignedHeaders that name one big header
+// thousands of times. The verifier built the whole canonical request (one
+// copy of the header per name) for each host and path candidate.
+func TestFinding1RepeatedSignedHeaders(t *testing.T) {
+	v := verifier(t)
+	const repeats, valueBytes = 2000, 20000
+	r := &core.Request{Method: "POST", Host: katHost, Path: "/", Body: []byte(katBody),
+		Header: hdr("Content-Type", "application/json", "X-TC-Timestamp", katTS, "X-A", strings.Repeat("a", valueBytes),
+			"Authorization", tc3Header(katID, "2023-11-14/ckafka/tc3_request", "content-type;host"+strings.Repeat(";x-a", repeats), strings.Repeat("0", 64)))}
+	size := len(r.Header.Get("Authorization")) + valueBytes + len(r.Body)
+	var err error
+	alloc, took := cost(func() { _, err = v.Authenticate(r, katNow) })
+	t.Logf("finding 1: %d bytes of headers: %d bytes allocated, %s", size, alloc, took)
+	wantCodeOnly(t, err, core.CodeInvalidAuthorization)
+	if limit := uint64(4*size + 64<<10); alloc > limit {
+		t.Errorf("a %d-byte request allocated %d bytes, limit %d", size, alloc, limit)
+	}
+}
+
+// TestSignedHeadersRules: names sorted, unique, present, few, small.
+func TestSignedHeadersRules(t *testing.T) {
+	v := verifier(t)
+	many := make([]string, 0, maxSignedHeaders+1)
+	h := hdr("Content-Type", "application/json", "X-TC-Timestamp", katTS)
+	for i := range maxSignedHeaders - 1 {
+		name := "x-h" + strings.Repeat("a", i)
+		many = append(many, name)
+		h.Set(name, "v")
+	}
+	for _, tt := range []struct{ name, signed, want string }{
+		{"not sorted", "host;content-type", "sorted"},
+		{"repeated", "content-type;host;host", "more than once"},
+		{"missing header", "content-type;host;x-absent", "x-absent"},
+		{"too many", "content-type;host;" + strings.Join(many, ";"), "at most"},
+		{"empty name", "content-type;;host", "lower-case names"},
+		{"upper case", "Content-Type;host", "lower-case names"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &core.Request{Method: "POST", Host: katHost, Path: "/", Body: []byte(katBody), Header: h.Clone()}
+			r.Header.Set("Authorization", tc3Header(katID, "2023-11-14/ckafka/tc3_request", tt.signed, strings.Repeat("0", 64)))
+			_, err := v.Authenticate(r, katNow)
+			wantCodeOnly(t, err, core.CodeInvalidAuthorization)
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("signed header values too big", func(t *testing.T) {
+		r := &core.Request{Method: "POST", Host: katHost, Path: "/", Body: []byte(katBody), Header: h.Clone()}
+		r.Header.Set("X-Big", strings.Repeat("b", maxSignedHeaderBytes))
+		r.Header.Set("Authorization", tc3Header(katID, "2023-11-14/ckafka/tc3_request", "content-type;host;x-big", strings.Repeat("0", 64)))
+		_, err := v.Authenticate(r, katNow)
+		wantCodeOnly(t, err, core.CodeInvalidAuthorization)
+	})
+	t.Run("the most allowed still verifies", func(t *testing.T) {
+		r := &core.Request{Method: "POST", Host: katHost, Path: "/", Body: []byte(katBody), Header: h.Clone()}
+		signed := strings.Join(append([]string{"content-type", "host"}, many[:maxSignedHeaders-2]...), ";")
+		signTC3(r, katID, katKey, "ckafka", sortedSigned(signed), "/", katHost)
+		if _, err := v.Authenticate(r, katNow); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func sortedSigned(s string) string {
+	names := strings.Split(s, ";")
+	for i := range names {
+		for j := i + 1; j < len(names); j++ {
+			if names[j] < names[i] {
+				names[i], names[j] = names[j], names[i]
+			}
+		}
+	}
+	return strings.Join(names, ";")
+}
