@@ -123,3 +123,25 @@ func sortedSigned(s string) string {
 	}
 	return strings.Join(names, ";")
 }
+
+// Finding 3: a legacy HmacSHA256 form whose Message.0.Body is '&'
+// repeated: reshaped() looked for '=' from every '&' to the end.
+func TestFinding3ReshapedLinear(t *testing.T) {
+	v := verifier(t)
+	const n = 1_000_000
+	timeFor := func(body string) (time.Duration, uint64, int) {
+		r := formRequest(signLegacy(legacyForm(body)))
+		var err error
+		alloc, took := cost(func() { _, err = v.Authenticate(r, katNow) })
+		if err != nil {
+			t.Fatalf("Authenticate: %v", err)
+		}
+		return took, alloc, len(r.Body)
+	}
+	base, _, _ := timeFor(strings.Repeat("a", 3*n)) // the same size, no '&': linear work
+	took, alloc, size := timeFor(strings.Repeat("&", n))
+	t.Logf("finding 3: %d-byte form of '&': %s, %d bytes allocated (same size without '&': %s)", size, took, alloc, base)
+	if limit := 20*base + 200*time.Millisecond; took > limit {
+		t.Errorf("%d '&' took %s, more than %s (20 times a body of the same size without them)", n, took, limit)
+	}
+}

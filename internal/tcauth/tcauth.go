@@ -666,6 +666,9 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 // it. Any other '&' in a value passes. The reverse, splitting such a value
 // into parameters, cannot be seen; README states it. keys are the signed
 // names, sorted.
+//
+// The '=' is looked for only within the longest parameter name after each
+// '&', so that the check is linear in the value's size whatever it holds.
 func reshaped(params url.Values, keys []string) error {
 	for _, k := range keys {
 		val := params.Get(k)
@@ -675,8 +678,12 @@ func reshaped(params url.Values, keys []string) error {
 				break
 			}
 			val = val[i+1:]
-			name, _, ok := strings.Cut(val, "=")
-			if ok && name > k && isParam(name) && !params.Has(name) {
+			window := val[:min(len(val), maxParamName+1)]
+			eq := strings.IndexByte(window, '=')
+			if eq < 0 {
+				continue
+			}
+			if name := val[:eq]; name > k && isParam(name) && !params.Has(name) {
 				return core.Errorf(core.CodeSignatureFailure,
 					`parameter %s holds "&%s=" but the request has no %s parameter: HmacSHA1 and HmacSHA256 sign both the same way, so the request may have been altered; send the value without it or sign with %s`,
 					clip(k), clip(name), clip(name), Algorithm)
@@ -695,6 +702,10 @@ var signedParams = map[string]bool{
 	"Token": true, "DataHubId": true,
 }
 
+// maxParamName is the longest name isParam accepts: Message.N.Body with
+// the longest index core reads.
+var maxParamName = len("Message.") + len("999999999") + len(".Body")
+
 // isParam reports whether name is a signed parameter of SendMessage,
 // Message.N.Body and Message.N.Key read as core reads them.
 func isParam(name string) bool {
@@ -706,8 +717,8 @@ func isParam(name string) bool {
 		return false
 	}
 	idx, field, ok := strings.Cut(rest, ".")
-	n, err := strconv.Atoi(idx)
-	return ok && err == nil && n >= 0 && (field == "Body" || field == "Key")
+	_, isIndex := core.MessageIndex(idx)
+	return ok && isIndex && (field == "Body" || field == "Key")
 }
 
 // clip shortens caller input that an error message repeats.
