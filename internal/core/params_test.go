@@ -95,3 +95,20 @@ func TestFormIndexSpelling(t *testing.T) {
 		}
 	}
 }
+
+// Finding 4 of issue 8: in a legacy-signed form (it holds Signature) the
+// X-TC-Action and X-TC-Version headers are not signed, so Action and
+// Version come from the signed parameters only.
+func TestLegacyFormActionOnlyFromParameters(t *testing.T) {
+	c := &call{Action: "SendMessage", Version: "2019-08-19", missingBody: -1} // from X-TC-* headers
+	if err := decodeForm("DataHubId=d&Message.0.Body=a&Signature=x&SecretId=id", 500, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkAction(c); err == nil || err.(*Error).Code != CodeMissingParameter {
+		t.Errorf("a signed form without Action, with X-TC-Action: %v, want MissingParameter", err)
+	}
+	c = &call{Action: "SendMessage", Version: "2019-08-19", missingBody: -1}
+	if err := decodeForm("DataHubId=d&Message.0.Body=a", 500, c); err != nil || checkAction(c) != nil {
+		t.Errorf("an unsigned form keeps the headers' Action and Version: %v, %+v", err, c)
+	}
+}

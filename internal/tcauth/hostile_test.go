@@ -3,6 +3,7 @@ package tcauth
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -144,4 +145,40 @@ func TestFinding3ReshapedLinear(t *testing.T) {
 	if limit := 20*base + 200*time.Millisecond; took > limit {
 		t.Errorf("%d '&' took %s, more than %s (20 times a body of the same size without them)", n, took, limit)
 	}
+}
+
+// Finding 4: a captured legacy request moved to another access point by
+// putting "?" (as %3F) and the first parameters into the path.
+func TestFinding4LegacyPathMove(t *testing.T) {
+	v := verifier(t)
+	victim := legacyForm("see you?DataHubId=datahub-b&Message.0.Body=pwned")
+	victim.Set("DataHubId", "datahub-a")
+	captured, err := url.ParseQuery(string(signLegacy(victim)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Authenticate(formRequest(signLegacy(victim)), katNow); err != nil {
+		t.Fatalf("the victim's request: %v", err)
+	}
+	// The attacker's: the first three parameters in the path, the rest
+	// of the value as new parameters in the form.
+	moved := url.Values{}
+	for k, vs := range captured {
+		switch k {
+		case "Action", "DataHubId", "Message.0.Body":
+		default:
+			moved[k] = vs
+		}
+	}
+	moved.Set("DataHubId", "datahub-b")
+	moved.Set("Message.0.Body", "pwned")
+	r := formRequest([]byte(moved.Encode()))
+	r.Path = "/%3FAction=SendMessage&DataHubId=datahub-a&Message.0.Body=see%20you"
+	r.Header.Set("X-TC-Action", "SendMessage")
+	_, err = v.Authenticate(r, katNow)
+	if err == nil {
+		t.Fatal("the moved request was accepted")
+	}
+	t.Logf("finding 4: %v", err)
+	wantCodeOnly(t, err, core.CodeSignatureFailure)
 }

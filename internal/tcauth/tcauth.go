@@ -471,6 +471,9 @@ func hostCandidates(r *core.Request) []string {
 	out := make([]string, 0, 4)
 	add := func(h string) {
 		h = strings.TrimSpace(h)
+		if !validHost(h) {
+			return
+		}
 		for _, h := range [2]string{h, strings.ToLower(h)} {
 			if h != "" && !slices.Contains(out, h) {
 				out = append(out, h)
@@ -488,6 +491,21 @@ func hostCandidates(r *core.Request) []string {
 		out = append(out, "")
 	}
 	return out
+}
+
+// validHost reports whether h is made of what a host name, an IP literal
+// and a port are made of. Anything else (a '/' or '?' above all, which
+// would let a legacy string to sign move its path) is no candidate.
+func validHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '-', c == '_', c == ':', c == '[', c == ']':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func stripPort(host string) string {
@@ -526,6 +544,30 @@ func pathCandidates(path string) []string {
 		out = append(out, other)
 	}
 	return out
+}
+
+// legacyPathCandidates are the paths a legacy signature may cover: the
+// path as received and its other form (decoded or escaped), never "/" for
+// another path (the SDKs sign the endpoint's real path the legacy way).
+// The string to sign is METHOD host path "?" parameters: a path that
+// holds '?' once decoded could carry signed parameters moved out of the
+// form, so it is refused.
+func legacyPathCandidates(path string) ([]string, error) {
+	decoded := path
+	if strings.Contains(path, "%") {
+		if p, err := url.PathUnescape(path); err == nil {
+			decoded = p
+		}
+	}
+	if strings.ContainsAny(decoded, "?#") {
+		return nil, core.Errorf(core.CodeSignatureFailure,
+			"the path holds '?' or '#' once decoded, which a legacy signature cannot tell from its parameters; sign with %s", Algorithm)
+	}
+	paths := pathCandidates(path)
+	if len(paths) > 1 { // pathCandidates puts "/", the TC3 Go SDK's, first
+		paths = paths[1:]
+	}
+	return paths, nil
 }
 
 // rootPath is pathCandidates("/"), made once; callers only read it.
@@ -632,10 +674,14 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 	}
 	query := q.String()
 
+	paths, err := legacyPathCandidates(r.Path)
+	if err != nil {
+		return core.Caller{}, err
+	}
 	mac := hmac.New(newHash, []byte(cred.SecretKey))
 	buf := make([]byte, 0, 256+len(query))
 	for _, host := range hostCandidates(r) {
-		for _, path := range pathCandidates(r.Path) {
+		for _, path := range paths {
 			buf = append(buf[:0], r.Method...)
 			buf = append(buf, host...)
 			buf = append(buf, path...)
