@@ -130,6 +130,11 @@ func (cs *Credentials) Decode(value string) error {
 		}
 		out = append(out, c)
 	}
+	if len(out) == 0 && value != "" {
+		// Set but blank (" , "): read as no keys, local mode would serve
+		// unsigned requests. Unset it to mean that.
+		return errors.New("the value is set but names no key: give SecretId:SecretKey entries, or unset the variable")
+	}
 	*cs = out
 	return nil
 }
@@ -210,7 +215,7 @@ func (c *Config) check() error {
 	for _, cred := range c.Credentials {
 		for i, id := range cred.DataHubIDs {
 			// Not named: the list may be the tail of a SecretKey holding ':'.
-			if _, ok := c.AccessPoints[id]; !ok && len(c.AccessPoints) > 0 {
+			if _, ok := c.AccessPoints[id]; !ok {
 				return fmt.Errorf("DATAHUB_CREDENTIALS: %s: access point %d of its list is not in DATAHUB_ACCESS_POINTS (or the SecretKey holds ':', and a SecretKey may not contain ':')", cred.SecretID, i+1)
 			}
 		}
