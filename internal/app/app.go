@@ -38,11 +38,13 @@ const (
 )
 
 // New builds the producer and the service. It does not contact Kafka.
-func New(cfg *config.Config, log *slog.Logger, mode Mode) (*App, error) {
+// authOpts are the signature checks' options beyond what cfg says (the HTTP
+// server's tcauth.TrustForwardedHost).
+func New(cfg *config.Config, log *slog.Logger, mode Mode, authOpts ...tcauth.Option) (*App, error) {
 	if len(cfg.KafkaBrokers) == 0 {
 		return nil, fmt.Errorf("config: KAFKA_BROKERS is empty; name the Kafka bootstrap brokers")
 	}
-	auth, summary, err := Authenticator(cfg, mode)
+	auth, summary, err := Authenticator(cfg, mode, authOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +65,7 @@ func New(cfg *config.Config, log *slog.Logger, mode Mode) (*App, error) {
 // no DATAHUB_CREDENTIALS refuses to start, rather than serve anyone;
 // local mode with neither variable set serves unsigned requests. A nil
 // Authenticator means no checks. summary says which, in one line.
-func Authenticator(cfg *config.Config, mode Mode) (auth core.Authenticator, summary string, err error) {
+func Authenticator(cfg *config.Config, mode Mode, opts ...tcauth.Option) (auth core.Authenticator, summary string, err error) {
 	switch {
 	case cfg.Auth == config.AuthNone:
 		summary = "authentication off (DATAHUB_AUTH=none): requests are not signature-checked"
@@ -81,7 +83,10 @@ func Authenticator(cfg *config.Config, mode Mode) (auth core.Authenticator, summ
 	for i, c := range cfg.Credentials {
 		creds[i] = tcauth.Credential{SecretID: c.SecretID, SecretKey: c.SecretKey, DataHubIDs: c.DataHubIDs}
 	}
-	v, err := tcauth.New(creds)
+	if len(cfg.Hosts) > 0 {
+		opts = append(opts, tcauth.Hosts(cfg.Hosts...))
+	}
+	v, err := tcauth.New(creds, opts...)
 	if err != nil {
 		return nil, "", fmt.Errorf("config: DATAHUB_CREDENTIALS: %w", err)
 	}

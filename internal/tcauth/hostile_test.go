@@ -182,3 +182,83 @@ func TestFinding4LegacyPathMove(t *testing.T) {
 	t.Logf("finding 4: %v", err)
 	wantCodeOnly(t, err, core.CodeSignatureFailure)
 }
+
+// Finding 5: service, host and path bound to what the client signed.
+func TestFinding5Binding(t *testing.T) {
+	sign := func(service, host, path string) *core.Request {
+		r := &core.Request{Method: "POST", Host: host, Path: path, Body: []byte(katBody),
+			Header: hdr("Content-Type", "application/json", "X-TC-Timestamp", katTS)}
+		signTC3(r, katID, katKey, service, "content-type;host", "/", host)
+		return r
+	}
+	v := verifier(t)
+	t.Run("service cvm", func(t *testing.T) {
+		_, err := v.Authenticate(sign("cvm", katHost, "/"), katNow)
+		wantCodeOnly(t, err, core.CodeSignatureFailure)
+		if !strings.Contains(err.Error(), "cvm") {
+			t.Errorf("error %q does not name the service", err)
+		}
+	})
+	t.Run("service ckafka", func(t *testing.T) {
+		if _, err := v.Authenticate(sign("ckafka", "gw.example.com", "/"), katNow); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("service the host's first label", func(t *testing.T) {
+		if _, err := v.Authenticate(sign("gw", "gw.example.com", "/"), katNow); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Signed for victim.example.com, sent to another host with
+	// X-Forwarded-Host naming the signed one.
+	forwarded := func() *core.Request {
+		r := sign("ckafka", "victim.example.com", "/")
+		r.Host = "other.example.com"
+		r.Header.Set("X-Forwarded-Host", "victim.example.com")
+		return r
+	}
+	t.Run("X-Forwarded-Host not trusted by default", func(t *testing.T) {
+		_, err := v.Authenticate(forwarded(), katNow)
+		wantCodeOnly(t, err, core.CodeSignatureFailure)
+	})
+	t.Run("X-Forwarded-Host trusted when configured", func(t *testing.T) {
+		trusting, err := New([]Credential{{SecretID: katID, SecretKey: katKey}}, TrustForwardedHost())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := trusting.Authenticate(forwarded(), katNow); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a gateway adapter vouches for the original host", func(t *testing.T) {
+		r := forwarded()
+		r.Header.Del("X-Forwarded-Host")
+		r.ForwardedHost = "victim.example.com"
+		if _, err := v.Authenticate(r, katNow); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("host allow-list", func(t *testing.T) {
+		only, err := New([]Credential{{SecretID: katID, SecretKey: katKey}}, Hosts("ckafka.example.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = only.Authenticate(sign("ckafka", "other.example.com", "/"), katNow)
+		wantCodeOnly(t, err, core.CodeSignatureFailure)
+		if !strings.Contains(err.Error(), "other.example.com") {
+			t.Errorf("error %q does not name the host", err)
+		}
+		if _, err := only.Authenticate(sign("ckafka", "ckafka.example.com", "/"), katNow); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := only.Authenticate(sign("ckafka", "CKafka.Example.com:8443", "/"), katNow); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("legacy: / is not tried for another path", func(t *testing.T) {
+		r := formRequest(signLegacy(legacyForm("hello")))
+		r.Path = "/another/endpoint"
+		_, err := v.Authenticate(r, katNow)
+		wantCodeOnly(t, err, core.CodeSignatureFailure)
+	})
+}

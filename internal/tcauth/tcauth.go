@@ -94,6 +94,37 @@ type Credential struct {
 // safe for concurrent use.
 type Verifier struct {
 	keys map[string]*key
+	// trustForwardedHost makes X-Forwarded-Host a host candidate.
+	trustForwardedHost bool
+	// hosts, when not empty, are the only hosts (lower-case, without a
+	// port) that requests may be signed for.
+	hosts map[string]bool
+}
+
+// Option changes how a Verifier binds a signature to the request.
+type Option func(*Verifier)
+
+// TrustForwardedHost makes the host in X-Forwarded-Host (its first entry)
+// a host the client may have signed, besides the Host header. Set it only
+// behind a proxy that writes that header itself: otherwise any client can
+// name any host in it. By default only Host and a host that a gateway
+// adapter vouches for (core.Request.ForwardedHost) are tried.
+func TrustForwardedHost() Option {
+	return func(v *Verifier) { v.trustForwardedHost = true }
+}
+
+// Hosts limits the hosts that requests may be signed for to these names
+// (compared without case and port). A request whose candidate hosts are
+// none of them is refused with AuthFailure.SignatureFailure. By default
+// any host is accepted: the signature still binds the one the client used.
+func Hosts(hosts ...string) Option {
+	return func(v *Verifier) {
+		for _, h := range hosts {
+			if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+				v.hosts[stripPort(h)] = true
+			}
+		}
+	}
 }
 
 // key is a credential and the TC3 signing key derived from it last: every
@@ -119,13 +150,16 @@ func (k *key) signingKey(date, service string) []byte {
 	return d.signing
 }
 
-// New returns a Verifier for creds. SecretIds must be unique and no field
-// empty; the error never contains a SecretKey.
-func New(creds []Credential) (*Verifier, error) {
+// New returns a Verifier for creds, changed by opts. SecretIds must be
+// unique and no field empty; the error never contains a SecretKey.
+func New(creds []Credential, opts ...Option) (*Verifier, error) {
 	if len(creds) == 0 {
 		return nil, fmt.Errorf("tcauth: no credentials")
 	}
-	v := &Verifier{keys: make(map[string]*key, len(creds))}
+	v := &Verifier{keys: make(map[string]*key, len(creds)), hosts: map[string]bool{}}
+	for _, opt := range opts {
+		opt(v)
+	}
 	for i, c := range creds {
 		switch {
 		case c.SecretID == "":
@@ -338,7 +372,15 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 	crh := sha256.New()
 	var w hashWriter
 	var sum, crHash [sha256.Size]byte
-	hosts, paths := hostCandidates(r), pathCandidates(r.Path)
+	hosts, err := v.hostCandidates(r)
+	if err != nil {
+		return core.Caller{}, err
+	}
+	if !serviceOf(a.service, hosts) {
+		return core.Caller{}, core.Errorf(core.CodeSignatureFailure,
+			"the credential scope names service %s: sign for ckafka (or, as the Node SDK does, the first label of the host)", clip(a.service))
+	}
+	paths := pathCandidates(r.Path)
 	// The rebuilt forms of the query cost a parse: they are made only
 	// after the query as received has failed.
 	queries := []string{r.RawQuery}
@@ -461,9 +503,11 @@ func (w *hashWriter) flush() {
 // first: the Host as received (the Go SDK signs the endpoint's host as
 // configured, capitals and port included), then without the port (the
 // Node SDK signs URL.hostname), then the host the client addressed before
-// a proxy, from X-Forwarded-Host. Each comes as received, then lower-cased:
-// URL.hostname is lower-case whatever the endpoint's spelling.
-func hostCandidates(r *core.Request) []string {
+// a proxy: the one a gateway adapter vouches for, and X-Forwarded-Host
+// when the Verifier trusts it. Each comes as received, then lower-cased:
+// URL.hostname is lower-case whatever the endpoint's spelling. With an
+// allow-list (Hosts), only the hosts on it are candidates.
+func (v *Verifier) hostCandidates(r *core.Request) ([]string, error) {
 	host := r.Host
 	if host == "" {
 		host = header(r.Header, hdrHost)
@@ -474,6 +518,9 @@ func hostCandidates(r *core.Request) []string {
 		if !validHost(h) {
 			return
 		}
+		if len(v.hosts) > 0 && !v.hosts[strings.ToLower(stripPort(h))] {
+			return
+		}
 		for _, h := range [2]string{h, strings.ToLower(h)} {
 			if h != "" && !slices.Contains(out, h) {
 				out = append(out, h)
@@ -482,15 +529,38 @@ func hostCandidates(r *core.Request) []string {
 	}
 	add(host)
 	add(stripPort(host))
-	if fwd := header(r.Header, hdrForwardedHost); fwd != "" {
+	if r.ForwardedHost != "" {
+		add(r.ForwardedHost)
+		add(stripPort(r.ForwardedHost))
+	}
+	if fwd := header(r.Header, hdrForwardedHost); fwd != "" && v.trustForwardedHost {
 		fwd, _, _ = strings.Cut(fwd, ",") // the first is the client's; proxies append theirs
 		add(fwd)
 		add(stripPort(fwd))
 	}
 	if len(out) == 0 {
+		if len(v.hosts) > 0 {
+			return nil, core.Errorf(core.CodeSignatureFailure, "host %s is not one that this endpoint serves (DATAHUB_HOSTS)", clip(host))
+		}
 		out = append(out, "")
 	}
-	return out
+	return out, nil
+}
+
+// serviceOf reports whether service is one a client may sign a request
+// to this endpoint for: ckafka (the Go SDK's), or the first label of the
+// endpoint's host, port included when the host has no dot (the Node SDK's
+// endpoint.split(".")[0]).
+func serviceOf(service string, hosts []string) bool {
+	if service == "ckafka" {
+		return true
+	}
+	for _, h := range hosts {
+		if label, _, _ := strings.Cut(h, "."); label != "" && strings.EqualFold(label, service) {
+			return true
+		}
+	}
+	return false
 }
 
 // validHost reports whether h is made of what a host name, an IP literal
@@ -678,9 +748,13 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 	if err != nil {
 		return core.Caller{}, err
 	}
+	hosts, err := v.hostCandidates(r)
+	if err != nil {
+		return core.Caller{}, err
+	}
 	mac := hmac.New(newHash, []byte(cred.SecretKey))
 	buf := make([]byte, 0, 256+len(query))
-	for _, host := range hostCandidates(r) {
+	for _, host := range hosts {
 		for _, path := range paths {
 			buf = append(buf[:0], r.Method...)
 			buf = append(buf, host...)

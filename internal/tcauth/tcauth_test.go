@@ -245,7 +245,8 @@ func checkCanonicalHash(t *testing.T, r *core.Request, signed, want string) {
 		}
 	}
 	var tried []string
-	for _, host := range hostCandidates(r) {
+	hosts, _ := verifier(t).hostCandidates(r)
+	for _, host := range hosts {
 		for _, path := range pathCandidates(r.Path) {
 			cr := c.build(path, r.RawQuery, host)
 			sum := sha256.Sum256(cr)
@@ -442,11 +443,20 @@ func TestErrors(t *testing.T) {
 
 func TestCandidates(t *testing.T) {
 	r := &core.Request{Host: "Example.com:8080", Header: hdr("X-Forwarded-Host", "api.example.com, proxy.internal")}
-	got := strings.Join(hostCandidates(r), " ")
-	if want := "Example.com:8080 example.com:8080 Example.com example.com api.example.com"; got != want {
+	trusting, err := New([]Credential{{SecretID: katID, SecretKey: katKey}}, TrustForwardedHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, _ := trusting.hostCandidates(r)
+	if got, want := strings.Join(hosts, " "), "Example.com:8080 example.com:8080 Example.com example.com api.example.com"; got != want {
 		t.Errorf("hosts = %q, want %q", got, want)
 	}
-	if got := strings.Join(hostCandidates(&core.Request{Host: "[::1]:9000", Header: http.Header{}}), " "); got != "[::1]:9000 [::1]" {
+	hosts, _ = verifier(t).hostCandidates(r)
+	if got, want := strings.Join(hosts, " "), "Example.com:8080 example.com:8080 Example.com example.com"; got != want {
+		t.Errorf("hosts, X-Forwarded-Host not trusted = %q, want %q", got, want)
+	}
+	hosts, _ = verifier(t).hostCandidates(&core.Request{Host: "[::1]:9000", Header: http.Header{}})
+	if got := strings.Join(hosts, " "); got != "[::1]:9000 [::1]" {
 		t.Errorf("IPv6 hosts = %q", got)
 	}
 	for path, want := range map[string][]string{
