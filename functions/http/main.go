@@ -29,17 +29,26 @@ import (
 	"httpkafka/adapters/httpserver"
 	"httpkafka/internal/app"
 	"httpkafka/internal/config"
+	"httpkafka/internal/tcauth"
 )
 
 // localPartitions is how many partitions each topic gets on the embedded Kafka.
 const localPartitions = 4
+
+// The server's limits on what a client may send and how slowly.
+const (
+	maxHeaderBytes = 64 << 10         // request line and headers
+	headerTime     = 5 * time.Second  // to send them
+	bodyIdle       = 5 * time.Second  // between body bytes
+	idleTime       = 60 * time.Second // a kept-alive connection between requests
+)
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
 	helpEnv := flag.Bool("help-env", false, "print the environment variables and exit")
 	flag.Parse()
 	if *helpEnv {
-		fmt.Print(config.Usage())
+		fmt.Print(config.Usage(&config.HTTPServer{}))
 		return
 	}
 	if err := run(*addr); err != nil {
@@ -50,6 +59,10 @@ func main() {
 
 func run(addr string) error {
 	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	hcfg, err := config.LoadHTTPServer()
 	if err != nil {
 		return err
 	}
@@ -66,7 +79,11 @@ func run(addr string) error {
 	if cluster != nil {
 		mode = app.Local
 	}
-	a, err := app.New(cfg, log, mode)
+	var authOpts []tcauth.Option
+	if hcfg.TrustForwardedHost {
+		authOpts = append(authOpts, tcauth.TrustForwardedHost())
+	}
+	a, err := app.New(cfg, log, mode, authOpts...)
 	if err != nil {
 		return err
 	}
@@ -75,10 +92,18 @@ func run(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// A slow client may send up to 6 MiB in bodyTime; one that sends
+	// nothing is dropped after headerTime (headers) or bodyIdle (body).
+	bodyTime := cfg.RequestTimeout + 30*time.Second
 	srv := &http.Server{
-		Handler:           httpserver.Handler(a.Service),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       cfg.RequestTimeout + 30*time.Second, // a slow client may send up to 6 MiB
+		Handler: httpserver.Handler(a.Service,
+			httpserver.MaxInflightBytes(hcfg.MaxInflightBytes),
+			httpserver.BodyTimeouts(bodyIdle, bodyTime)),
+		ReadHeaderTimeout: headerTime,
+		ReadTimeout:       bodyTime,
+		WriteTimeout:      bodyTime + cfg.RequestTimeout,
+		IdleTimeout:       idleTime,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	printBanner(os.Stdout, ln.Addr().String(), cfg, cluster != nil, a.Auth)

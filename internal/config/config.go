@@ -39,9 +39,35 @@ type Config struct {
 	RequestTimeout  time.Duration `envconfig:"DATAHUB_REQUEST_TIMEOUT" default:"10s" desc:"longest time from receiving a request to answering it"`
 
 	Credentials Credentials `envconfig:"DATAHUB_CREDENTIALS" desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
+	Hosts       []string    `envconfig:"DATAHUB_HOSTS" desc:"comma-separated host names requests may be signed for (the endpoint's own, without port); empty accepts the host each request was sent to"`
 	Auth        string      `envconfig:"DATAHUB_AUTH" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
 
 	LogLevel slog.Level `envconfig:"LOG_LEVEL" default:"INFO" desc:"DEBUG, INFO, WARN or ERROR"`
+}
+
+// HTTPServer is what only the plain HTTP server (functions/http) reads:
+// its limits on hostile or slow clients and whether a proxy in front of
+// it may name the host. Functions behind a platform gateway have the
+// gateway's limits instead.
+type HTTPServer struct {
+	MaxInflightBytes   int64 `envconfig:"DATAHUB_MAX_INFLIGHT_BYTES" default:"268435456" desc:"most request body bytes held by all requests in flight together (256 MiB); a request that would exceed it is answered RequestLimitExceeded"`
+	TrustForwardedHost bool  `envconfig:"DATAHUB_TRUST_FORWARDED_HOST" default:"false" desc:"also accept signatures for the host in X-Forwarded-Host; set it only behind a proxy that writes that header itself"`
+}
+
+// LoadHTTPServer reads the HTTP server's settings from the environment.
+func LoadHTTPServer() (*HTTPServer, error) {
+	var h HTTPServer
+	if err := envconfig.Process("", &h); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("config: %s=%q is not %s: %v", pe.KeyName, pe.Value, kinds[pe.TypeName], pe.Err)
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if h.MaxInflightBytes < 1 {
+		return nil, fmt.Errorf("config: DATAHUB_MAX_INFLIGHT_BYTES: %d, want at least 1", h.MaxInflightBytes)
+	}
+	return &h, nil
 }
 
 // AccessPoints maps access point ids to topics. It reads the
@@ -148,6 +174,7 @@ const (
 // kinds names the values envconfig parses, for error messages.
 var kinds = map[string]string{
 	"int":                 "a whole number",
+	"int64":               "a whole number",
 	"bool":                "true or false",
 	"time.Duration":       "a duration such as 10s or 500ms",
 	"slog.Level":          "a log level",
@@ -257,11 +284,17 @@ func (c *Config) check() error {
 	return nil
 }
 
-// Usage writes the variables, their defaults and descriptions (envconfig's table).
-func Usage() string {
+// Usage writes the variables, their defaults and descriptions (envconfig's
+// table) of Config and of the extra specs given (such as HTTPServer).
+func Usage(extra ...any) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	envconfig.Usagef("", &Config{}, tw, envconfig.DefaultTableFormat)
 	tw.Flush()
+	for _, spec := range extra {
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		envconfig.Usagef("", spec, tw, "{{range .}}{{usage_key .}}\t{{usage_type .}}\t{{usage_default .}}\t{{usage_required .}}\t{{usage_description .}}\n{{end}}")
+		tw.Flush()
+	}
 	return b.String()
 }
