@@ -1,0 +1,56 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"httpkafka/internal/fuzzcheck"
+)
+
+// FuzzParsers: DATAHUB_CREDENTIALS, DATAHUB_ACCESS_POINTS and the checks
+// on them take any value without a panic, at a cost linear in its size,
+// and an error never repeats a well-formed entry's SecretKey.
+//
+//	go test -run '^$' -fuzz FuzzParsers ./internal/config
+func FuzzParsers(f *testing.F) {
+	for _, s := range [][2]string{
+		{"AKIDa:keyA", "datahub-a=topicA"},
+		{" AKIDa:keyA , AKIDb:keyB:datahub-x|datahub-y ,", "datahub-x=x,datahub-y=y"},
+		{" , ", ""}, // finding 7
+		{"AKIDa:s3cret:datahub-a", "datahub-a=t"},
+		{"AKIDa:s3cret:c-d", "datahub-a=t"},
+		{"AKIDxxx:s3cretA,B!:x", ""},
+		{"AKIDa:k,AKIDa:k2", "a=b,a=c"},
+		{strings.Repeat("AKID:k,", 1000), strings.Repeat("x=y,", 1000)},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, creds, points string) {
+		var err error
+		var c Config
+		fuzzcheck.Cost(t, len(creds)+len(points), 32, 64<<10, func() {
+			c = Config{MaxMessages: 1, MaxMessageBytes: 1, MaxRequestBytes: 1, RequestTimeout: 10 * time.Second, KafkaDelivery: time.Second, KafkaProduce: time.Second}
+			if err = c.Credentials.Decode(creds); err != nil {
+				return
+			}
+			if err = c.AccessPoints.Decode(points); err != nil {
+				return
+			}
+			err = c.check()
+		})
+		if err == nil {
+			return
+		}
+		for entry := range strings.SplitSeq(creds, ",") {
+			parts := strings.Split(strings.TrimSpace(entry), ":")
+			key := ""
+			if len(parts) == 2 {
+				key = strings.TrimSpace(parts[1])
+			}
+			if len(key) >= 8 && !strings.Contains(parts[0], key) && strings.Contains(err.Error(), key) {
+				t.Fatalf("error %q shows the SecretKey %q", err, key)
+			}
+		}
+	})
+}
