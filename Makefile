@@ -4,6 +4,8 @@
 #   make build    dist/lambda/bootstrap -> dist/lambda.zip  (AWS Lambda, provided.al2023)
 #                 dist/scf/main         -> dist/scf.zip     (Tencent SCF, Go1, linux/amd64)
 #   make test     go test -race ./...
+#   make fuzz     every fuzz target for FUZZTIME (default 10m) each, one
+#                 after the other (.ci/fuzz; CI runs each for 4s)
 #   make bench    the benchmarks (not part of make test): httpkafka beside a bare
 #                 franz-go producer, the core's decoding, signature checks
 #   make clean
@@ -25,7 +27,7 @@ GOBUILD = CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -buildvcs=false -ldflag
 # uid/gid and extra timestamps.
 ZIP_TIME := 198001010000
 
-.PHONY: build test bench clean build-SendMessageFunction FORCE
+.PHONY: build test fuzz bench clean build-SendMessageFunction FORCE
 
 build: dist/lambda.zip dist/scf.zip
 
@@ -52,6 +54,10 @@ build-SendMessageFunction:
 
 test:
 	$(GO) test -race ./...
+
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/kafka ./internal/core ./internal/tcauth
