@@ -9,15 +9,19 @@
 // "ckafka"; the Node SDK signs the real path, the host without its port and
 // the first label of the endpoint's host name as the service. Behind an API
 // gateway the path may carry a stage prefix and the Host may be the
-// gateway's. The verifier therefore takes the service from the credential
-// scope and tries a few host and path candidates, most likely first. Every
-// candidate still needs the secret key, so the extra tries only cost hashes.
+// gateway's. The verifier therefore accepts the service ckafka or the
+// host's first label and tries a few host and path candidates, most likely
+// first. Every candidate still needs the secret key, so the extra tries
+// only cost hashes; what they may cost is bounded by the input's size (at
+// most 32 signed headers, 16 KiB of their values, a fixed number of
+// candidates, each canonical request streamed into its hash).
 //
-// Not done: Nonce replay detection for legacy signatures. A per-process cache
-// is of little use when a serverless platform runs many short-lived
-// instances; the 5-minute timestamp window is enforced. Legacy signatures
-// also do not delimit parameters (see [reshaped]): within that window a
-// captured request can be re-shaped, which only TC3 rules out.
+// Not done: replay detection. A TC3 request, like a legacy one, can be sent
+// again unchanged within the 5-minute timestamp window; a per-process Nonce
+// cache is of little use when a serverless platform runs many short-lived
+// instances. Legacy signatures also do not delimit parameters (see
+// [reshaped]): within that window a captured request can be re-shaped,
+// which only TC3 rules out.
 package tcauth
 
 import (
