@@ -126,3 +126,24 @@ func TestInflightBudget(t *testing.T) {
 		t.Errorf("after the first finished: %s", got)
 	}
 }
+
+// TestKeepAliveAfterBody: the body's read deadline does not outlive it: a
+// kept-alive connection idle for longer than the idle timeout still takes
+// its next request.
+func TestKeepAliveAfterBody(t *testing.T) {
+	svc := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)}, nil)
+	srv := httptest.NewServer(httpserver.Handler(svc, httpserver.BodyTimeouts(100*time.Millisecond, time.Minute)))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for i := range 2 {
+		fmt.Fprint(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+		if resp, body := readReply(t, conn); resp.StatusCode != 200 || !strings.Contains(body, `"Code":"MissingParameter"`) {
+			t.Fatalf("request %d: %d %s", i+1, resp.StatusCode, body)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
