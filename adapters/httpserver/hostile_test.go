@@ -127,7 +127,8 @@ func TestInflightBudget(t *testing.T) {
 	}
 }
 
-// TestKeepAliveAfterBody: the body's read deadline does not outlive it: a
+// TestKeepAliveAfterBody: the body's read deadline does not outlive it
+// (net/http resets the connection's deadline between requests): a
 // kept-alive connection idle for longer than the idle timeout still takes
 // its next request.
 func TestKeepAliveAfterBody(t *testing.T) {

@@ -156,11 +156,6 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request, limit int, st
 			return nil, held, errTooLarge
 		}
 		if err == io.EOF {
-			// The connection's next request starts without this body's
-			// deadline (a server with read timeouts sets its own then).
-			// After an error it stays: net/http still reads what is
-			// left of the body before it sends the reply.
-			rc.SetReadDeadline(time.Time{})
 			return buf, held, nil
 		}
 		if err != nil {
