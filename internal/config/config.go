@@ -290,11 +290,9 @@ func Usage(extra ...any) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	envconfig.Usagef("", &Config{}, tw, envconfig.DefaultTableFormat)
-	tw.Flush()
-	for _, spec := range extra {
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, spec := range extra { // more rows of the same table
 		envconfig.Usagef("", spec, tw, "{{range .}}{{usage_key .}}\t{{usage_type .}}\t{{usage_default .}}\t{{usage_required .}}\t{{usage_description .}}\n{{end}}")
-		tw.Flush()
 	}
+	tw.Flush()
 	return b.String()
 }
