@@ -4,6 +4,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 	"log/slog"
 	"time"
 
@@ -90,7 +91,15 @@ func Authenticator(cfg *config.Config, mode Mode, opts ...tcauth.Option) (auth c
 	if err != nil {
 		return nil, "", fmt.Errorf("config: DATAHUB_CREDENTIALS: %w", err)
 	}
-	return v, fmt.Sprintf("authentication on: TencentCloud signatures (TC3-HMAC-SHA256, HmacSHA256, HmacSHA1) with %d key(s) from DATAHUB_CREDENTIALS", len(creds)), nil
+	summary = fmt.Sprintf("authentication on: TencentCloud signatures (TC3-HMAC-SHA256, HmacSHA256, HmacSHA1) with %d key(s) from DATAHUB_CREDENTIALS", len(creds))
+	// Said, not left silent: a SecretKey holding ':' would read as a
+	// shorter key limited to the access point its tail names.
+	for _, c := range cfg.Credentials {
+		if c.DataHubIDs != nil {
+			summary += fmt.Sprintf("; %s may send only to %s", c.SecretID, strings.Join(c.DataHubIDs, ", "))
+		}
+	}
+	return v, summary, nil
 }
 
 // KafkaConfig is the producer part of cfg.
