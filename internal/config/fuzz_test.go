@@ -11,6 +11,8 @@ import (
 // FuzzParsers: DATAHUB_CREDENTIALS, DATAHUB_ACCESS_POINTS and the checks
 // on them take any value without a panic, at a cost linear in its size,
 // and an error never repeats a well-formed entry's SecretKey.
+// testdata/fuzz/FuzzParsers holds what fuzzing found (so far only inputs
+// where this test's own property was too strict).
 //
 //	go test -run '^$' -fuzz FuzzParsers ./internal/config
 func FuzzParsers(f *testing.F) {
@@ -48,7 +50,9 @@ func FuzzParsers(f *testing.F) {
 			if len(parts) == 2 {
 				key = strings.TrimSpace(parts[1])
 			}
-			if len(key) >= 8 && !strings.Contains(parts[0], key) && strings.Contains(err.Error(), key) {
+			// A key that is also part of DATAHUB_ACCESS_POINTS or of its
+			// SecretId may show as that.
+			if len(key) >= 8 && !strings.Contains(parts[0], key) && !strings.Contains(points, key) && strings.Contains(err.Error(), key) {
 				t.Fatalf("error %q shows the SecretKey %q", err, key)
 			}
 		}
