@@ -4,8 +4,8 @@ package app
 
 import (
 	"fmt"
-	"strings"
 	"log/slog"
+	"strings"
 	"time"
 
 	"httpkafka/internal/config"
