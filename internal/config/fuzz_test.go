@@ -11,8 +11,10 @@ import (
 // FuzzParsers: DATAHUB_CREDENTIALS, DATAHUB_ACCESS_POINTS and the checks
 // on them take any value without a panic, at a cost linear in its size,
 // and an error never repeats a well-formed entry's SecretKey.
-// testdata/fuzz/FuzzParsers holds what fuzzing found (so far only inputs
-// where this test's own property was too strict).
+// testdata/fuzz/FuzzParsers holds what fuzzing found: so far only inputs
+// where this test's own property was too strict (errors about
+// DATAHUB_ACCESS_POINTS quote its value, which may hold the same bytes as
+// a key).
 //
 //	go test -run '^$' -fuzz FuzzParsers ./internal/config
 func FuzzParsers(f *testing.F) {
@@ -30,18 +32,20 @@ func FuzzParsers(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, creds, points string) {
 		var err error
-		var c Config
+		credErr := false // an error about DATAHUB_CREDENTIALS, the one that must hide keys
 		fuzzcheck.Cost(t, len(creds)+len(points), 32, 64<<10, func() {
-			c = Config{MaxMessages: 1, MaxMessageBytes: 1, MaxRequestBytes: 1, RequestTimeout: 10 * time.Second, KafkaDelivery: time.Second, KafkaProduce: time.Second}
+			c := Config{MaxMessages: 1, MaxMessageBytes: 1, MaxRequestBytes: 1, RequestTimeout: 10 * time.Second, KafkaDelivery: time.Second, KafkaProduce: time.Second}
 			if err = c.Credentials.Decode(creds); err != nil {
+				credErr = true
 				return
 			}
 			if err = c.AccessPoints.Decode(points); err != nil {
 				return
 			}
 			err = c.check()
+			credErr = err != nil && strings.HasPrefix(err.Error(), "DATAHUB_CREDENTIALS")
 		})
-		if err == nil {
+		if !credErr {
 			return
 		}
 		for entry := range strings.SplitSeq(creds, ",") {
@@ -50,9 +54,8 @@ func FuzzParsers(f *testing.F) {
 			if len(parts) == 2 {
 				key = strings.TrimSpace(parts[1])
 			}
-			// A key that is also part of DATAHUB_ACCESS_POINTS or of its
-			// SecretId may show as that.
-			if len(key) >= 8 && !strings.Contains(parts[0], key) && !strings.Contains(points, key) && strings.Contains(err.Error(), key) {
+			// A key that is also part of its SecretId may show as that.
+			if len(key) >= 8 && !strings.Contains(parts[0], key) && strings.Contains(err.Error(), key) {
 				t.Fatalf("error %q shows the SecretKey %q", err, key)
 			}
 		}
