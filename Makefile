@@ -2,7 +2,9 @@
 # Go toolchain give byte-identical binaries and zips.
 #
 #   make build    dist/lambda/bootstrap -> dist/lambda.zip  (AWS Lambda, provided.al2023)
-#                 dist/scf/main         -> dist/scf.zip     (Tencent SCF, Go1, linux/amd64)
+#                 dist/scf/main         -> dist/scf.zip     (Tencent SCF event function, Go1, linux/amd64)
+#                 dist/scf-web/{scf_bootstrap,httpkafka} -> dist/scf-web.zip
+#                                                          (Tencent SCF web function, linux/amd64)
 #   make test     go test -race ./...
 #   make fuzz     every fuzz target for FUZZTIME (default 10m) each, one
 #                 after the other (.ci/fuzz; CI runs each for 4s)
@@ -29,7 +31,7 @@ ZIP_TIME := 198001010000
 
 .PHONY: build test fuzz bench clean build-SendMessageFunction FORCE
 
-build: dist/lambda.zip dist/scf.zip
+build: dist/lambda.zip dist/scf.zip dist/scf-web.zip
 
 dist/lambda.zip: FORCE
 	rm -rf dist/lambda $@
@@ -46,6 +48,17 @@ dist/scf.zip: FORCE
 	chmod 0755 dist/scf/main
 	touch -t $(ZIP_TIME) dist/scf/main
 	cd dist/scf && zip -X -q ../scf.zip main
+
+# The web function: the HTTP binary and the scf_bootstrap that SCF runs to
+# start it (executable, LF line endings, absolute paths).
+dist/scf-web.zip: FORCE
+	rm -rf dist/scf-web $@
+	mkdir -p dist/scf-web
+	GOARCH=$(SCF_GOARCH) $(GOBUILD) -o dist/scf-web/httpkafka ./functions/http
+	cp deploy/tencent/scf_bootstrap dist/scf-web/scf_bootstrap
+	chmod 0755 dist/scf-web/httpkafka dist/scf-web/scf_bootstrap
+	touch -t $(ZIP_TIME) dist/scf-web/httpkafka dist/scf-web/scf_bootstrap
+	cd dist/scf-web && zip -X -q ../scf-web.zip scf_bootstrap httpkafka
 
 # AWS SAM (BuildMethod: makefile): the function's binary in $(ARTIFACTS_DIR).
 build-SendMessageFunction:

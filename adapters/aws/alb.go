@@ -2,10 +2,9 @@ package aws
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
+	"httpkafka/adapters/gateway"
 	"httpkafka/internal/core"
 )
 
@@ -26,15 +25,15 @@ type albResponse struct {
 }
 
 func (a alb) request(e *event) *core.Request {
-	var h map[string][]string
+	var h http.Header
 	var query string
 	if a.multiValue {
-		h = multiHeaders(e.MultiValueHeaders)
+		h = gateway.MultiHeaders(e.MultiValueHeaders)
 		query = albQuery(e.MultiValueQueryStringParameters)
 	} else {
 		// Without multi-value headers the ALB keeps only the last value
 		// of a repeated header or query parameter.
-		h = singleHeaders(e.Headers)
+		h = gateway.Headers(e.Headers)
 		multi := make(map[string][]string, len(e.QueryStringParameters))
 		for k, v := range e.QueryStringParameters {
 			multi[k] = []string{v}
@@ -43,7 +42,6 @@ func (a alb) request(e *event) *core.Request {
 	}
 	return &core.Request{
 		Method:   e.HTTPMethod,
-		Host:     firstHeader(h, "Host"),
 		Path:     e.Path,
 		RawQuery: query,
 		Header:   h,
@@ -51,55 +49,25 @@ func (a alb) request(e *event) *core.Request {
 		// source IP field: it appends the client's address as the last
 		// entry of X-Forwarded-For. Earlier entries come from the client
 		// and may be forged; this is for logs only.
-		SourceIP: lastForwardedFor(h["X-Forwarded-For"]),
+		SourceIP: gateway.LastForwardedFor(h),
 	}
 }
 
 func (a alb) response(resp *core.Response) any {
-	code := statusCode(resp)
-	out := albResponse{StatusCode: code, StatusDescription: strconv.Itoa(code) + " " + http.StatusText(code),
-		Body: string(resp.Body)}
+	r := gateway.NewReply(resp)
+	out := albResponse{StatusCode: r.StatusCode, StatusDescription: strconv.Itoa(r.StatusCode) + " " + http.StatusText(r.StatusCode),
+		Body: r.Body}
 	// Answer in the header field the request came in: a multi-value
 	// target group ignores headers, a single-value one multiValueHeaders.
 	if a.multiValue {
-		out.MultiValueHeaders = map[string][]string{"Content-Type": {resp.ContentType}}
+		out.MultiValueHeaders = map[string][]string{"Content-Type": {gateway.ContentType(resp)}}
 	} else {
-		out.Headers = contentType(resp)
+		out.Headers = r.Headers
 	}
 	return out
 }
 
 // albQuery rebuilds the query string. The ALB passes names and values as
 // the client sent them, still percent-encoded, so they are joined as they
-// are; names are sorted to make the result stable.
-func albQuery(params map[string][]string) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, v := range params[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(k)
-			b.WriteByte('=')
-			b.WriteString(v)
-		}
-	}
-	return b.String()
-}
-
-// lastForwardedFor is the address the load balancer itself appended.
-func lastForwardedFor(values []string) string {
-	if len(values) == 0 {
-		return ""
-	}
-	last := values[len(values)-1]
-	if i := strings.LastIndexByte(last, ','); i >= 0 {
-		last = last[i+1:]
-	}
-	return strings.TrimSpace(last)
-}
+// are.
+func albQuery(params map[string][]string) string { return gateway.Query(params, false) }

@@ -8,13 +8,11 @@ package aws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"net/textproto"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"httpkafka/adapters/gateway"
 	"httpkafka/internal/core"
 )
 
@@ -72,26 +70,22 @@ type shape interface {
 // gateway's response shape. ctx is the invocation's context; its deadline
 // bounds the work (the core keeps a margin for the reply).
 func Invoke(ctx context.Context, svc *core.Service, payload []byte) ([]byte, error) {
-	var e event
-	if err := json.Unmarshal(payload, &e); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnknownEvent, err)
-	}
-	s, err := detect(&e)
+	e, s, err := decode(payload)
 	if err != nil {
 		return nil, err
 	}
-	req := s.request(&e)
+	req := s.request(e)
 	if req.RequestID == "" { // ALB sends no request id: use the invocation's
 		if lc, ok := lambdacontext.FromContext(ctx); ok {
 			req.RequestID = lc.AwsRequestID
 		}
 	}
-	resp := svc.HandleEncoded(ctx, req, e.Body, e.IsBase64Encoded)
-	out, err := json.Marshal(s.response(resp))
-	if err != nil { // plain strings, ints and maps always marshal
-		return nil, fmt.Errorf("aws: encode response: %w", err)
-	}
-	return out, nil
+	return gateway.Answer(ctx, svc, req, e.Body, e.IsBase64Encoded, s.response)
+}
+
+// decode reads payload once and detects its gateway.
+func decode(payload []byte) (*event, shape, error) {
+	return gateway.Decode(payload, ErrUnknownEvent, detect)
 }
 
 // detect tells the gateway from the fields that only it sends, in a fixed
@@ -115,60 +109,15 @@ func detect(e *event) (shape, error) {
 	return nil, ErrUnknownEvent
 }
 
-// singleHeaders copies a one-value-per-name header map. Values are kept
-// whole: a comma inside a value is data, never a separator.
-func singleHeaders(in map[string]string) map[string][]string {
-	h := make(map[string][]string, len(in))
-	for k, v := range in {
-		k = textproto.CanonicalMIMEHeaderKey(k)
-		h[k] = append(h[k], v)
-	}
-	return h
-}
-
-// multiHeaders copies a multi-value header map under canonical keys.
-func multiHeaders(in map[string][]string) map[string][]string {
-	h := make(map[string][]string, len(in))
-	for k, vs := range in {
-		k = textproto.CanonicalMIMEHeaderKey(k)
-		h[k] = append(h[k], vs...)
-	}
-	return h
-}
-
-// firstHeader returns the first value of a header under its canonical key.
-func firstHeader(h map[string][]string, key string) string {
-	if vs := h[key]; len(vs) > 0 {
-		return vs[0]
-	}
-	return ""
-}
-
 // proxyResponse is the reply that API Gateway REST APIs (proxy
 // integration), HTTP APIs and function URLs read; ALBs read their own
 // (albResponse). It has no multiValueHeaders: 2.0 gateways do not read
 // that field, REST APIs accept either, and one Content-Type needs only one.
 type proxyResponse struct {
-	StatusCode      int               `json:"statusCode"`
-	Headers         map[string]string `json:"headers"`
-	Body            string            `json:"body"`
-	IsBase64Encoded bool              `json:"isBase64Encoded"`
+	gateway.Reply
+	IsBase64Encoded bool `json:"isBase64Encoded"` // the envelope is text
 }
 
 func proxyReply(resp *core.Response) proxyResponse {
-	return proxyResponse{StatusCode: statusCode(resp), Headers: contentType(resp), Body: string(resp.Body)}
-}
-
-// contentType is the one response header every shape sends.
-func contentType(resp *core.Response) map[string]string {
-	return map[string]string{"Content-Type": resp.ContentType}
-}
-
-// statusCode is the response's status, never zero: a zero status code is
-// an error at every gateway.
-func statusCode(resp *core.Response) int {
-	if resp.StatusCode == 0 {
-		return 200
-	}
-	return resp.StatusCode
+	return proxyResponse{Reply: gateway.NewReply(resp)}
 }

@@ -10,7 +10,7 @@ import (
 // Kafka and configuration only through the core, never directly.
 func TestDependencyDirection(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "httpkafka/adapters/aws", "httpkafka/adapters/scf").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", "httpkafka/adapters/aws", "httpkafka/adapters/scf", "httpkafka/adapters/gateway", "httpkafka/adapters/httpserver").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}

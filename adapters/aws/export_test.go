@@ -1,32 +1,28 @@
 package aws
 
 import (
-	"encoding/json"
+	"cmp"
 	"testing"
 
+	"httpkafka/adapters/gateway"
 	"httpkafka/internal/core"
 )
 
-// DebugRequest is the core request Invoke would build for payload.
+// DebugRequest is the core request Invoke would build for payload,
+// without its body.
 func DebugRequest(t testing.TB, payload []byte) *core.Request {
 	t.Helper()
-	var e event
-	if err := json.Unmarshal(payload, &e); err != nil {
-		t.Fatal(err)
-	}
-	s, err := detect(&e)
+	e, s, err := decode(payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.request(&e)
+	r := s.request(e)
+	r.Host = cmp.Or(r.Host, gateway.First(r.Header, "Host")) // as gateway.Serve completes it
+	return r
 }
 
 // DebugDecode is Invoke's decode and detection alone.
 func DebugDecode(payload []byte) error {
-	var e event
-	if err := json.Unmarshal(payload, &e); err != nil {
-		return err
-	}
-	_, err := detect(&e)
+	_, _, err := decode(payload)
 	return err
 }

@@ -1,8 +1,10 @@
 package aws
 
 import (
+	"net/http"
 	"net/url"
 
+	"httpkafka/adapters/gateway"
 	"httpkafka/internal/core"
 )
 
@@ -13,11 +15,11 @@ type restAPI struct{}
 func (restAPI) request(e *event) *core.Request {
 	// REST APIs send both header maps; headers keeps only the last value
 	// of a repeated header, multiValueHeaders keeps them all.
-	var h map[string][]string
+	var h http.Header
 	if e.MultiValueHeaders != nil {
-		h = multiHeaders(e.MultiValueHeaders)
+		h = gateway.MultiHeaders(e.MultiValueHeaders)
 	} else {
-		h = singleHeaders(e.Headers)
+		h = gateway.Headers(e.Headers)
 	}
 	// The query arrives parsed and percent-decoded; the multi-value map
 	// keeps repeated names, so it wins when present.
@@ -36,7 +38,6 @@ func (restAPI) request(e *event) *core.Request {
 	}
 	return &core.Request{
 		Method:    e.HTTPMethod,
-		Host:      firstHeader(h, "Host"),
 		Path:      path,
 		RawQuery:  q.Encode(),
 		Header:    h,

@@ -3,6 +3,7 @@ package aws
 import (
 	"strings"
 
+	"httpkafka/adapters/gateway"
 	"httpkafka/internal/core"
 )
 
@@ -22,14 +23,14 @@ type v2 struct{}
 func (v2) request(e *event) *core.Request {
 	// 2.0 joins repeated headers into one comma-separated value; it is
 	// kept as one value, never split.
-	h := singleHeaders(e.Headers)
+	h := gateway.Headers(e.Headers)
 	// 2.0 moves Cookie headers out into the cookies list; put them back
 	// as the single Cookie header a client would have sent.
 	if len(e.Cookies) > 0 {
 		h["Cookie"] = []string{strings.Join(e.Cookies, "; ")}
 	}
-	host := firstHeader(h, "Host")
-	if host == "" {
+	host := gateway.First(h, "Host")
+	if host == "" { // a client without a Host header: the domain it called
 		host = e.RequestContext.DomainName
 	}
 	return &core.Request{

@@ -1,16 +1,17 @@
 // Package httpserver serves the core over plain net/http: local mode, a
-// container, or an SCF web function. [Handler] is the one entry point.
+// container ([Handler]), or an SCF web function ([SCFWeb], which also
+// reads what SCF's front end adds to each request).
 package httpserver
 
 import (
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
 
+	"httpkafka/adapters/gateway"
 	"httpkafka/internal/core"
 )
 
@@ -47,13 +48,26 @@ func BodyTimeouts(idle, total time.Duration) Option {
 
 type handler struct {
 	svc         *core.Service
+	from        origin
 	budget      budget
 	idle, total time.Duration
 }
 
-// Handler answers every request with the core's envelope, whatever the path.
+// Handler answers every request with the core's envelope, whatever the
+// path. The source address is the connection's peer; the request id a
+// fresh one.
 func Handler(svc *core.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, budget: budget{max: DefaultMaxInflightBytes}, idle: DefaultBodyIdleTimeout, total: DefaultBodyTimeout}
+	return newHandler(svc, direct, opts)
+}
+
+// origin says who sent r and under which id, "" for a fresh one.
+type origin func(r *http.Request) (requestID, sourceIP string)
+
+// direct trusts nothing the request says about itself.
+func direct(r *http.Request) (string, string) { return "", gateway.RemoteIP(r.RemoteAddr) }
+
+func newHandler(svc *core.Service, from origin, opts []Option) *handler {
+	h := &handler{svc: svc, from: from, budget: budget{max: DefaultMaxInflightBytes}, idle: DefaultBodyIdleTimeout, total: DefaultBodyTimeout}
 	for _, opt := range opts {
 		opt(h)
 	}
@@ -62,14 +76,16 @@ func Handler(svc *core.Service, opts ...Option) http.Handler {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	svc := h.svc
+	id, ip := h.from(r)
 	req := &core.Request{
-		Method:   r.Method,
-		Host:     r.Host,
-		Path:     r.URL.EscapedPath(), // as sent: signatures cover it escaped
-		RawQuery: r.URL.RawQuery,
-		Header:   r.Header,
-		SourceIP: remoteIP(r.RemoteAddr),
-		Received: time.Now(),
+		Method:    r.Method,
+		Host:      r.Host,
+		Path:      r.URL.EscapedPath(), // as sent: signatures cover it escaped
+		RawQuery:  r.URL.RawQuery,
+		Header:    r.Header,
+		RequestID: id,
+		SourceIP:  ip,
+		Received:  time.Now(),
 	}
 	limit := svc.MaxRequestBytes()
 	body, held, err := h.readBody(w, r, limit, req.Received)
@@ -166,16 +182,8 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request, limit int, st
 
 func write(w http.ResponseWriter, resp *core.Response) {
 	h := w.Header()
-	h.Set("Content-Type", resp.ContentType)
+	h.Set("Content-Type", gateway.ContentType(resp))
 	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
-	w.WriteHeader(resp.StatusCode)
+	w.WriteHeader(gateway.Status(resp))
 	w.Write(resp.Body)
-}
-
-func remoteIP(addr string) string {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return host
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"httpkafka/adapters/gateway"
 	"httpkafka/internal/core"
 )
 
@@ -11,11 +12,13 @@ import (
 // without its body.
 func DebugRequest(t testing.TB, payload []byte) *core.Request {
 	t.Helper()
-	var e event
-	if err := json.Unmarshal(payload, &e); err != nil {
+	e, shape, err := decode(payload)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return request(&e)
+	r := shape(e)
+	r.Host = gateway.First(r.Header, "Host") // as gateway.Serve completes it
+	return r
 }
 
 // DebugQuery is the raw query Invoke rebuilds from an event's queryString.

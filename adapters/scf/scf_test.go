@@ -22,7 +22,7 @@ func asSendMessage(m map[string]any, dataHubID string) {
 	m["httpMethod"] = "POST"
 	h := gatewaytest.Object(m, "headers")
 	h["content-type"] = "application/json"
-	h["X-TC-Action"] = "SendMessage"
+	h["x-tc-action"] = "SendMessage"
 	h["x-tc-version"] = "2019-08-19"
 	m["body"] = gatewaytest.SendMessageBody(dataHubID, "hello from "+dataHubID)
 }
@@ -42,7 +42,7 @@ var goldenCases = []gatewaytest.GoldenCase{
 		m["body"] = gatewaytest.SendMessageBody("datahub-nope", "lost")
 	}},
 	{Name: "apigw-wrong-action", Event: "tencent-scf-apigw-request-captured.json", Edit: func(m map[string]any) {
-		gatewaytest.Object(m, "headers")["X-TC-Action"] = "DescribeInstances"
+		gatewaytest.Object(m, "headers")["x-tc-action"] = "DescribeInstances"
 	}},
 	// Lists of numbers and flags are query values like any other: the
 	// request is answered, not failed.
@@ -52,7 +52,26 @@ var goldenCases = []gatewaytest.GoldenCase{
 	{Name: "apigw-put", Event: "tencent-scf-apigw-request-doc-sample.json", Edit: func(m map[string]any) {
 		m["httpMethod"] = "PUT"
 	}},
+
+	// The function URL event as Tencent documents it: no requestContext,
+	// so the RequestId is the invocation's.
+	{Name: "function-url", Event: furlEvent, OK: true},
+	{Name: "function-url-unknown-datahub", Event: furlEvent, Edit: func(m map[string]any) {
+		m["body"] = gatewaytest.SendMessageBody("datahub-nope", "lost")
+	}},
+	{Name: "function-url-bad-json", Event: furlEvent, Edit: func(m map[string]any) {
+		m["body"] = `{"DataHubId":"datahub-function-url-bad-json","Message":[`
+	}},
+	{Name: "function-url-missing-version", Event: furlEvent, Edit: func(m map[string]any) {
+		delete(m["headers"].(map[string]any), "x-tc-version")
+	}},
+	{Name: "function-url-get", Event: furlEvent, Edit: func(m map[string]any) {
+		m["httpMethod"] = "GET" // a GET reads its parameters from the query: the sample's a=1 is none of them
+	}},
 }
+
+// furlEvent is Tencent's function URL event sample (testdata/README.md).
+const furlEvent = "tencent-scf-function-url-doc-sample.json"
 
 // TestGolden sends real API Gateway trigger events, edited into SendMessage
 // requests, through a real core.Service on kfake and compares the
@@ -98,6 +117,24 @@ func TestRequest(t *testing.T) {
 	}
 }
 
+// TestFunctionURLRequest checks what the function URL shape hands the
+// core: the client address from x-scf-remote-addr, the path as sent, the
+// query rebuilt, no gateway request id, and no Host when the event has none.
+func TestFunctionURLRequest(t *testing.T) {
+	t.Parallel()
+	m := gatewaytest.Event(t, "testdata/"+furlEvent)
+	r := scf.DebugRequest(t, gatewaytest.Marshal(t, m))
+	if r.SourceIP != "111.206.96.145" || r.Path != "/" || r.RawQuery != "a=1&b=2" || r.RequestID != "" || r.Host != "" ||
+		r.Method != "POST" || r.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("request = %+v", r)
+	}
+	gatewaytest.Object(m, "headers")["host"] = "1250000000-abcd1234.ap-guangzhou.tencentscf.com"
+	m["path"] = "/sendmessage"
+	if r := scf.DebugRequest(t, gatewaytest.Marshal(t, m)); r.Host != "1250000000-abcd1234.ap-guangzhou.tencentscf.com" || r.Path != "/sendmessage" {
+		t.Errorf("with a host header: Host %q Path %q", r.Host, r.Path)
+	}
+}
+
 // TestReadyMadeEvent checks the repository's own event, the one the
 // README and the binary's test send: on the gateway's default domain, its
 // path gets the stage back.
@@ -131,9 +168,9 @@ func TestQueryString(t *testing.T) {
 	}
 }
 
-// TestNotAPIGateway checks that only payloads that are not API Gateway
+// TestUnknownEvent checks that only payloads that are neither function URL nor API Gateway
 // events are Go errors.
-func TestNotAPIGateway(t *testing.T) {
+func TestUnknownEvent(t *testing.T) {
 	t.Parallel()
 	for name, payload := range map[string]string{
 		"timer":               `{"Type":"Timer","TriggerName":"t","Time":"2019-02-21T11:49:00Z","Message":""}`,
@@ -143,8 +180,8 @@ func TestNotAPIGateway(t *testing.T) {
 		"empty object":        `{}`,
 	} {
 		_, err := scf.Invoke(context.Background(), nil, []byte(payload))
-		if !errors.Is(err, scf.ErrNotAPIGateway) {
-			t.Errorf("%s: err = %v, want ErrNotAPIGateway", name, err)
+		if !errors.Is(err, scf.ErrUnknownEvent) {
+			t.Errorf("%s: err = %v, want ErrUnknownEvent", name, err)
 		}
 	}
 }

@@ -7,6 +7,11 @@
 //
 //	go run ./functions/http            # 127.0.0.1:9000, embedded Kafka
 //	go run ./functions/http -addr :9000
+//
+// As an SCF web function, scf_bootstrap (deploy/tencent/scf_bootstrap, in
+// dist/scf-web.zip) runs it with -scf-web on 0.0.0.0:9000: then
+// KAFKA_BROKERS is required, and the request id and client address that
+// SCF's front end adds to each request are read (adapters/httpserver.SCFWeb).
 package main
 
 import (
@@ -45,19 +50,20 @@ const (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
+	scfWeb := flag.Bool("scf-web", false, "serve as a Tencent SCF web function (scf_bootstrap sets it): trust SCF's X-Scf-Request-Id and X-Scf-Remote-Addr headers; KAFKA_BROKERS required")
 	helpEnv := flag.Bool("help-env", false, "print the environment variables and exit")
 	flag.Parse()
 	if *helpEnv {
 		fmt.Print(config.Usage(&config.HTTPServer{}))
 		return
 	}
-	if err := run(*addr); err != nil {
+	if err := run(*addr, *scfWeb); err != nil {
 		fmt.Fprintln(os.Stderr, "httpkafka:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string) error {
+func run(addr string, scfWeb bool) error {
 	cfg, err := config.Load()
 	if err != nil {
 		return err
@@ -65,6 +71,11 @@ func run(addr string) error {
 	hcfg, err := config.LoadHTTPServer()
 	if err != nil {
 		return err
+	}
+	if scfWeb && len(cfg.KafkaBrokers) == 0 {
+		// An embedded Kafka in a function instance would lose every
+		// message when SCF reclaims it.
+		return errors.New("KAFKA_BROKERS is not set: an SCF web function needs a real Kafka (CKafka)")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
@@ -95,10 +106,13 @@ func run(addr string) error {
 	// A slow client may send up to 6 MiB in bodyTime; one that sends
 	// nothing is dropped after headerTime (headers) or bodyIdle (body).
 	bodyTime := cfg.RequestTimeout + 30*time.Second
+	limits := []httpserver.Option{httpserver.MaxInflightBytes(hcfg.MaxInflightBytes), httpserver.BodyTimeouts(bodyIdle, bodyTime)}
+	handler := httpserver.Handler(a.Service, limits...)
+	if scfWeb {
+		handler = httpserver.SCFWeb(a.Service, limits...)
+	}
 	srv := &http.Server{
-		Handler: httpserver.Handler(a.Service,
-			httpserver.MaxInflightBytes(hcfg.MaxInflightBytes),
-			httpserver.BodyTimeouts(bodyIdle, bodyTime)),
+		Handler:           handler,
 		ReadHeaderTimeout: headerTime,
 		ReadTimeout:       bodyTime,
 		WriteTimeout:      bodyTime + cfg.RequestTimeout,

@@ -1,6 +1,7 @@
 // Command scf is httpkafka's SendMessage endpoint as a Tencent Cloud SCF
-// event function (runtime Go1) behind an API Gateway trigger with
-// integrated response. Build it as the executable main, the handler name:
+// event function (runtime Go1) behind a function URL (an http trigger), or
+// behind a legacy API Gateway trigger with integrated response. Build it
+// as the executable main, the handler name:
 //
 //	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o main ./functions/scf
 //
@@ -57,8 +58,8 @@ type function struct {
 }
 
 // Invoke answers one invocation. Only a configuration error, a payload
-// that is not an API Gateway event, or an invocation that arrives after
-// SIGTERM fails it.
+// that is neither a function URL nor an API Gateway event, or an
+// invocation that arrives after SIGTERM fails it.
 func (f *function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if !f.begin() {
 		return nil, app.ErrClosed

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -171,7 +172,7 @@ func check(t *testing.T, resp *messages.InvokeResponse) (string, envelope) {
 	if resp.Error != nil {
 		t.Fatalf("function failed the invocation: %+v", resp.Error)
 	}
-	t.Logf("scf-apigw response: %s", resp.Payload)
+	t.Logf("integrated response: %s", resp.Payload)
 	var r integratedResponse
 	if err := json.Unmarshal(resp.Payload, &r); err != nil {
 		t.Fatalf("response is not JSON: %v", err)
@@ -227,6 +228,19 @@ func TestMainBinary(t *testing.T) {
 			t.Errorf("envelope %s, want %s", got, want)
 		}
 	})
+	t.Run("function URL event", func(t *testing.T) {
+		// events/scf-function-url.json: no requestContext, so the
+		// invocation's id answers.
+		furl, err := os.ReadFile(filepath.Join("..", "..", "events", "scf-function-url.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, env := check(t, f.invoke(t, "inv-furl", furl, env))
+		if env.Response.Error != nil || len(env.Response.MessageId) != 2 || env.Response.RequestId != "inv-furl" {
+			t.Fatalf("envelope %s, want 2 MessageIds and the invocation's id", body)
+		}
+		ids = append(ids, env.Response.MessageId...)
+	})
 	t.Run("API error", func(t *testing.T) {
 		var m map[string]any
 		json.Unmarshal(payload, &m)
@@ -243,30 +257,30 @@ func TestMainBinary(t *testing.T) {
 			t.Errorf("envelope %s, want %s", got, want)
 		}
 	})
-	t.Run("not an API Gateway event", func(t *testing.T) {
+	t.Run("neither a function URL nor an API Gateway event", func(t *testing.T) {
 		resp := f.invoke(t, "inv-3", []byte(`{"Type":"Timer","TriggerName":"t","Time":"2026-11-24T00:00:00Z","Message":""}`), env)
-		if resp.Error == nil || !strings.Contains(resp.Error.Message, "not an API Gateway trigger event") {
+		if resp.Error == nil || !strings.Contains(resp.Error.Message, "not a function URL or API Gateway trigger event") {
 			t.Errorf("timer event: %+v, want an invocation error", resp.Error)
 		}
 	})
 	t.Run("records", func(t *testing.T) {
-		if len(ids) != 2 {
-			t.Skip("no success")
+		if len(ids) != 4 {
+			t.Skip("not both successes")
 		}
 		recs := cluster.ReadAll(t, "demo")
 		at := map[string]string{}
 		for _, r := range recs {
 			at[fmt.Sprintf("datahub-demo:demo:%d:%d:", r.Partition, r.Offset)] = string(r.Key) + "|" + string(r.Value)
 		}
-		want := []string{"user-1|hello from scf-apigw", "|second message, no key"}
+		want := []string{"user-1|hello from scf-apigw", "|second message, no key", "user-1|hello from scf-function-url", "|second message, no key"}
 		for i, id := range ids {
 			parts := strings.Split(id, ":")
 			if got := at[strings.Join(parts[:4], ":")+":"]; got != want[i] {
 				t.Errorf("record %s = %q, want %q", id, got, want[i])
 			}
 		}
-		if len(recs) != 2 {
-			t.Errorf("%d records in demo, want 2", len(recs))
+		if len(recs) != 4 {
+			t.Errorf("%d records in demo, want 4", len(recs))
 		}
 	})
 }
@@ -397,7 +411,8 @@ func TestSignedStagePath(t *testing.T) {
 
 // signTC3 signs the event's request with TC3-HMAC-SHA256 the way the
 // Node SDK does: over path as given, the Host header, and the
-// content-type, for service ckafka.
+// content-type, for service ckafka. With no Host header it signs host
+// "1250000000-abcd1234.ap-guangzhou.tencentscf.com", a function URL's.
 func signTC3(m map[string]any, path, secretID, secretKey string, now time.Time) {
 	h := m["headers"].(map[string]any)
 	hexSHA256 := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:]) }
@@ -410,10 +425,20 @@ func signTC3(m map[string]any, path, secretID, secretKey string, now time.Time) 
 	date := now.UTC().Format("2006-01-02")
 	scope := date + "/ckafka/tc3_request"
 	canonical := "POST\n" + path + "\n\n" +
-		"content-type:" + strings.ToLower(h["Content-Type"].(string)) + "\nhost:" + h["Host"].(string) + "\n\n" +
+		"content-type:" + strings.ToLower(headerValue(h, "Content-Type")) + "\nhost:" + cmp.Or(headerValue(h, "Host"), furlHost) + "\n\n" +
 		"content-type;host\n" + hexSHA256(m["body"].(string))
 	key := mac(mac(mac([]byte("TC3"+secretKey), date), "ckafka"), "tc3_request")
 	sig := hex.EncodeToString(mac(key, "TC3-HMAC-SHA256\n"+ts+"\n"+scope+"\n"+hexSHA256(canonical)))
 	h["Authorization"] = "TC3-HMAC-SHA256 Credential=" + secretID + "/" + scope + ", SignedHeaders=content-type;host, Signature=" + sig
 	h["X-TC-Timestamp"] = ts
+}
+
+// headerValue is an event header's value whatever the case of its name.
+func headerValue(h map[string]any, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v.(string)
+		}
+	}
+	return ""
 }

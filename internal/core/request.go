@@ -21,7 +21,7 @@ type Request struct {
 	Path     string      // the request path as the client sent it (escaped), stage prefix included
 	RawQuery string      // the query string without '?'
 	Header   http.Header // canonical keys; values are never split on commas
-	Body     []byte      // the body as sent (see Service.HandleEncoded for base64 bodies)
+	Body     []byte      // the body as sent, decoded from any gateway encoding (adapters/gateway)
 
 	// RequestID is the gateway's or runtime's id for this invocation, if it
 	// has one; the core makes a fresh UUID when it is empty.

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -152,26 +151,6 @@ func (s *Service) Handle(ctx context.Context, r *Request) *Response {
 	}
 	return &Response{StatusCode: http.StatusOK, ContentType: contentTypeJSON, RequestID: id,
 		Body: successEnvelope(ap.idPrefix, received, placements, id)}
-}
-
-// HandleEncoded is Handle for gateway events, which carry the body as a
-// string, base64-encoded when isBase64 says so. A body that is not valid
-// base64 is answered with InvalidParameter.
-func (s *Service) HandleEncoded(ctx context.Context, r *Request, body string, isBase64 bool) *Response {
-	if n := base64.StdEncoding.DecodedLen(len(body)); isBase64 && n > s.opts.MaxRequestBytes+2 {
-		// Refused before decoding; DecodedLen may count two padding bytes.
-		return s.Fail(ctx, r, Errorf(CodeRequestSizeLimitExceeded, "request body is about %d bytes, limit %d", n, s.opts.MaxRequestBytes))
-	}
-	if !isBase64 {
-		r.Body = []byte(body)
-		return s.Handle(ctx, r)
-	}
-	b, err := base64.StdEncoding.DecodeString(body)
-	if err != nil {
-		return s.Fail(ctx, r, Errorf(CodeInvalidParameter, "request body is not valid base64: %v", err))
-	}
-	r.Body = b
-	return s.Handle(ctx, r)
 }
 
 // Fail answers a request that an adapter could not hand to Handle (a body

@@ -85,6 +85,21 @@ const (
 // not match.
 const signatureFailure = "The provided credentials could not be validated. Please check your signature is correct."
 
+// noHost is the SignatureFailure message for a request that reached the
+// service without a Host header: every signature covers the host the
+// client called, so none can be checked. An SCF function URL event may
+// lack one (Tencent's sample event does).
+const noHost = "signature not checked: the request reached httpkafka without a Host header, and a signature covers the host the client called (the trigger did not pass it on; an SCF function URL event may lack it, see the README)"
+
+// mismatch is the error for a signature that matched none of the
+// candidates built with hosts.
+func mismatch(hosts []string) error {
+	if hosts[0] == "" {
+		return core.Errorf(core.CodeSignatureFailure, noHost)
+	}
+	return core.Errorf(core.CodeSignatureFailure, signatureFailure)
+}
+
 // Credential is one API key: a SecretId, its SecretKey and the access
 // points it may send to.
 type Credential struct {
@@ -380,7 +395,7 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 	if err != nil {
 		return core.Caller{}, err
 	}
-	if !serviceOf(a.service, hosts) {
+	if hosts[0] != "" && !serviceOf(a.service, hosts) { // no host: mismatch says so below
 		return core.Caller{}, core.Errorf(core.CodeSignatureFailure,
 			"the credential scope names service %s: sign for ckafka (or, as the Node SDK does, the first label of the host)", clip(a.service))
 	}
@@ -417,7 +432,7 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 			queries = queryCandidates(r.RawQuery) // [0] is the query as received
 		}
 	}
-	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+	return core.Caller{}, mismatch(hosts)
 }
 
 // signingKey derives kSigning = HMAC(HMAC(HMAC("TC3"+key, date), service), "tc3_request").
@@ -543,7 +558,7 @@ func (v *Verifier) hostCandidates(r *core.Request) ([]string, error) {
 		add(stripPort(fwd))
 	}
 	if len(out) == 0 {
-		if len(v.hosts) > 0 {
+		if len(v.hosts) > 0 && (host != "" || r.ForwardedHost != "") {
 			return nil, core.Errorf(core.CodeSignatureFailure, "host %s is not one that this endpoint serves (DATAHUB_HOSTS)", clip(host))
 		}
 		out = append(out, "")
@@ -775,7 +790,7 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 			mac.Reset()
 		}
 	}
-	return core.Caller{}, core.Errorf(core.CodeSignatureFailure, signatureFailure)
+	return core.Caller{}, mismatch(hosts)
 }
 
 // reshaped refuses a legacy request whose signed string another request

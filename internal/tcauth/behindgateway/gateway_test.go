@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net"
@@ -12,6 +13,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 
 	"httpkafka/adapters/aws"
 	"httpkafka/adapters/scf"
@@ -45,6 +49,32 @@ var gateways = []gateway{
 	// adapter puts it back, so signatures over the real path verify.
 	{name: "Tencent API Gateway (SCF) release stage", stage: "/release", event: scfEvent, invoke: scf.Invoke,
 		domain: "service-abc123-1250000000.gz.apigw.tencentcs.com"},
+	// The SCF function URL; its SDK endpoint is the URL's host.
+	{name: "Tencent SCF function URL", event: scfFunctionURLEvent, invoke: scf.Invoke},
+	{name: "Tencent SCF function URL on its own domain", event: scfFunctionURLEvent, invoke: scf.Invoke,
+		domain: "1250000000-abcd1234.ap-guangzhou.tencentscf.com"},
+}
+
+// TestFunctionURLWithoutHost: an SCF function URL event without a host
+// header (Tencent's sample event has none) cannot carry a signature that
+// verifies; the SDK is told why.
+func TestFunctionURLWithoutHost(t *testing.T) {
+	env := sdktest.New(t)
+	g := gateway{name: "SCF function URL, no host header", invoke: scf.Invoke,
+		event: func(r *http.Request, body []byte, stage string) any {
+			e := scfFunctionURLEvent(r, body, stage).(map[string]any)
+			delete(e["headers"].(map[string]string), "host")
+			return e
+		}}
+	srv := httptest.NewServer(g.handler(t, env.Service))
+	t.Cleanup(srv.Close)
+	client := sdktest.Client(t, strings.TrimPrefix(srv.URL, "http://"), common.NewCredential(sdktest.SecretID, sdktest.SecretKey), nil)
+	_, err := sdktest.Send(client, sdktest.DataHub, "no host", "k", nil)
+	var sdkErr *sdkerrors.TencentCloudSDKError
+	if !errors.As(err, &sdkErr) || sdkErr.GetCode() != core.CodeSignatureFailure || !strings.Contains(sdkErr.GetMessage(), "without a Host header") {
+		t.Fatalf("SendMessage: %v, want AuthFailure.SignatureFailure saying the Host header is missing", err)
+	}
+	t.Logf("SDK error: %v", sdkErr)
 }
 
 func TestSDKThroughGateways(t *testing.T) {
@@ -241,9 +271,9 @@ func albEvent(r *http.Request, body []byte, _ string) any {
 	}
 }
 
-// scfEvent: Tencent API Gateway lower-cases header names, sends the query
-// parsed (a list for a repeated name) and the path without the stage.
-func scfEvent(r *http.Request, body []byte, stage string) any {
+// parsedQuery is the query as Tencent's triggers send it: parsed, a list
+// for a repeated name.
+func parsedQuery(r *http.Request) map[string]any {
 	query := map[string]any{}
 	for k, vs := range r.URL.Query() {
 		if len(vs) == 1 {
@@ -252,15 +282,37 @@ func scfEvent(r *http.Request, body []byte, stage string) any {
 			query[k] = vs
 		}
 	}
+	return query
+}
+
+// scfEvent: Tencent API Gateway lower-cases header names, sends the query
+// parsed (a list for a repeated name) and the path without the stage.
+func scfEvent(r *http.Request, body []byte, stage string) any {
 	return map[string]any{
 		"httpMethod":  r.Method,
 		"path":        strings.TrimPrefix(r.URL.Path, stage),
 		"headers":     singleHeaders(r, true),
-		"queryString": query,
+		"queryString": parsedQuery(r),
 		"body":        string(body),
 		"requestContext": map[string]any{
 			"serviceId": "service-abc123", "path": r.URL.Path, "httpMethod": "ANY", "requestId": "scf-req",
 			"sourceIp": sourceIP(r), "stage": cmp.Or(strings.TrimPrefix(stage, "/"), "release"),
 		},
+	}
+}
+
+// scfFunctionURLEvent: an SCF function URL (doc 583/96099) sends the API
+// Gateway event without requestContext, isBase64Encoded and the
+// *Parameters maps: header names lower-cased, the path as sent, the query
+// parsed, the client's address in x-scf-remote-addr.
+func scfFunctionURLEvent(r *http.Request, body []byte, _ string) any {
+	headers := singleHeaders(r, true)
+	headers["x-scf-remote-addr"] = sourceIP(r)
+	return map[string]any{
+		"httpMethod":  r.Method,
+		"path":        r.URL.Path,
+		"headers":     headers,
+		"queryString": parsedQuery(r),
+		"body":        string(body),
 	}
 }
