@@ -9,6 +9,13 @@
 // per cold start; the client is reused by every invocation and flushed on
 // SIGTERM. A configuration error is reported to the Runtime API as an init
 // error and the process exits.
+//
+// With DATAHUB_CREDENTIALS_SECRET or KAFKA_SASL_PASSWORD_SECRET set, the
+// configuration is read on the first invocation instead: the AWS
+// Parameters and Secrets Lambda Extension serves secrets only once the
+// function is invoked, not during init. A secret that cannot be read then
+// fails that invocation with one line naming it, and the next invocation
+// tries again; no client is built until every secret is read.
 package main
 
 import (
@@ -22,6 +29,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	"httpkafka/adapters/aws"
 	"httpkafka/internal/app"
@@ -32,14 +40,15 @@ func main() {
 	level := new(slog.LevelVar)
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed}
-	a, err := lazy.Get()
-	if err != nil {
-		if rerr := reportInitError(os.Getenv("AWS_LAMBDA_RUNTIME_API"), err); rerr != nil {
-			log.Error("report init error", "err", rerr)
+	if !config.NeedsSecrets() {
+		if _, err := lazy.Get(); err != nil {
+			if rerr := reportInitError(os.Getenv("AWS_LAMBDA_RUNTIME_API"), err); rerr != nil {
+				log.Error("report init error", "err", rerr)
+			}
+			os.Exit(1)
 		}
-		os.Exit(1)
 	}
-	h := handler{app: a}
+	h := handler{lazy: lazy}
 	lambda.StartWithOptions(h, lambda.WithEnableSIGTERM(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
@@ -51,10 +60,16 @@ func main() {
 
 // handler is aws-lambda-go's byte-in, byte-out handler: the event is
 // decoded once, by the adapter.
-type handler struct{ app *app.App }
+type handler struct{ lazy *app.Lazy }
 
 func (h handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	return aws.Invoke(ctx, h.app.Service, payload)
+	// Built at init unless secrets are read; a failure is typed as the
+	// init error is.
+	a, err := h.lazy.Get()
+	if err != nil {
+		return nil, messages.InvokeResponse_Error{Message: err.Error(), Type: "ConfigError"}
+	}
+	return aws.Invoke(ctx, a.Service, payload)
 }
 
 // reportInitError tells the Runtime API why the function cannot start, so

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"httpkafka/internal/gatewaytest"
+	"httpkafka/internal/secrets"
 )
 
 const (
@@ -103,13 +105,13 @@ func TestTemplate(t *testing.T) {
 		} else {
 			env[name] = fmt.Sprint(v)
 		}
-		secret := name == "KAFKA_SASL_PASSWORD" || name == "DATAHUB_CREDENTIALS"
+		secret := name == "KAFKA_SASL_PASSWORD" || name == "DATAHUB_CREDENTIALS" // the *_SECRET ones only name a secret
 		if secret != (p["NoEcho"] == true) {
 			t.Errorf("parameter %v: NoEcho %v, want %v", ref, p["NoEcho"], secret)
 		}
 	}
 	for name := range vars {
-		if !slices.Contains(gatewaytest.ConfigVars(), name) {
+		if !slices.Contains(gatewaytest.AllConfigVars(), name) {
 			t.Errorf("template.yaml sets %s, which config.Config does not read", name)
 		}
 	}
@@ -158,6 +160,144 @@ func TestTemplate(t *testing.T) {
 
 	// With the parameters' defaults the function starts.
 	gatewaytest.CheckStarts(t, env)
+}
+
+// TestTemplateConnectivity checks the optional VPC, MSK IAM and secret
+// parts of template.yaml against the code: every mechanism and codec the
+// template allows is one config accepts, and each permission or layer is
+// added only under the condition of the setting that needs it.
+func TestTemplateConnectivity(t *testing.T) {
+	tpl := gatewaytest.ReadYAML(t, templatePath)
+	params := gatewaytest.Map(t, tpl, "Parameters")
+	conds := gatewaytest.Map(t, tpl, "Conditions")
+	props := gatewaytest.Map(t, tpl, "Resources", "SendMessageFunction", "Properties")
+	vars := gatewaytest.Map(t, props, "Environment", "Variables")
+
+	// Every allowed value starts the function.
+	base := map[string]string{"KAFKA_BROKERS": "b-1.example:9098", "DATAHUB_ACCESS_POINTS": "datahub-a=t", "DATAHUB_AUTH": "none"}
+	for _, tt := range []struct{ param, env string }{{"KafkaSaslMechanism", "KAFKA_SASL_MECHANISM"}, {"KafkaCompression", "KAFKA_COMPRESSION"}} {
+		if vars[tt.env] != tt.param {
+			t.Errorf("%s = %v, want !Ref %s", tt.env, vars[tt.env], tt.param)
+		}
+		for _, v := range toStrings(gatewaytest.Map(t, params, tt.param)["AllowedValues"]) {
+			t.Run(tt.env+"="+v, func(t *testing.T) {
+				env := maps.Clone(base)
+				env[tt.env] = v
+				switch v {
+				case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+					env["KAFKA_SASL_USER"], env["KAFKA_SASL_PASSWORD"] = "u", "p"
+				case "AWS_MSK_IAM":
+					t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+					t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+				}
+				gatewaytest.CheckStarts(t, env)
+			})
+		}
+	}
+
+	// policies are the function's Policies as condition -> policy.
+	policies := map[string]any{}
+	for _, p := range props["Policies"].([]any) {
+		l, ok := p.([]any) // !If [condition, policy, !Ref AWS::NoValue]
+		if !ok || len(l) != 3 || l[2] != "AWS::NoValue" {
+			t.Errorf("policy %v is not under a condition", p)
+			continue
+		}
+		policies[fmt.Sprint(l[0])] = l[1]
+	}
+	statements := func(cond string) []map[string]any {
+		t.Helper()
+		p, ok := policies[cond].(map[string]any)
+		if !ok {
+			t.Fatalf("no policy under condition %s", cond)
+		}
+		var out []map[string]any
+		for _, s := range p["Statement"].([]any) {
+			out = append(out, s.(map[string]any))
+		}
+		return out
+	}
+	condition := func(name string) string { // a condition's definition, tags dropped
+		t.Helper()
+		c, ok := conds[name]
+		if !ok {
+			t.Fatalf("no condition %s", name)
+		}
+		return fmt.Sprint(c)
+	}
+
+	// VPC: subnets and security groups, the managed policy only then.
+	vpc, ok := props["VpcConfig"].([]any)
+	if !ok || len(vpc) != 3 || vpc[0] != "UseVpc" || vpc[2] != "AWS::NoValue" {
+		t.Fatalf("VpcConfig %v, want !If [UseVpc, ..., !Ref AWS::NoValue]", props["VpcConfig"])
+	}
+	if vc := vpc[1].(map[string]any); vc["SubnetIds"] != "VpcSubnetIds" || vc["SecurityGroupIds"] != "VpcSecurityGroupIds" {
+		t.Errorf("VpcConfig %v", vc)
+	}
+	for _, p := range []string{"VpcSubnetIds", "VpcSecurityGroupIds"} {
+		if pp := gatewaytest.Map(t, params, p); pp["Type"] != "CommaDelimitedList" || pp["Default"] != "" {
+			t.Errorf("parameter %s: %v, want an optional CommaDelimitedList", p, pp)
+		}
+	}
+	if !strings.Contains(condition("UseVpc"), "VpcSubnetIds") || policies["UseVpc"] != "AWSLambdaVPCAccessExecutionRole" {
+		t.Errorf("UseVpc %s, policy %v: want AWSLambdaVPCAccessExecutionRole only with subnets", condition("UseVpc"), policies["UseVpc"])
+	}
+
+	// MSK IAM: connect to the cluster, describe and write its topics.
+	if c := condition("UseMskIam"); c != "[KafkaSaslMechanism AWS_MSK_IAM]" {
+		t.Errorf("UseMskIam = %s", c)
+	}
+	var actions []string
+	for _, s := range statements("UseMskIam") {
+		for _, a := range toStrings(s["Action"]) {
+			actions = append(actions, a)
+		}
+		if !strings.Contains(fmt.Sprint(s["Resource"]), "MskClusterArn") {
+			t.Errorf("MSK statement on %v, want the cluster's resources", s["Resource"])
+		}
+	}
+	for _, want := range []string{"kafka-cluster:Connect", "kafka-cluster:WriteData", "kafka-cluster:DescribeTopic", "kafka-cluster:WriteDataIdempotently"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("MSK IAM policy lacks %s (has %v)", want, actions)
+		}
+	}
+
+	// Secrets: the layer and read permission on that one secret, only
+	// when it is set; ssm: names (the code's prefix) get ssm:GetParameter.
+	if props["Layers"].([]any)[0] != "UseSecrets" || !strings.Contains(fmt.Sprint(props["Layers"]), "SecretsExtensionLayerArn") {
+		t.Errorf("Layers %v, want the extension layer only with a secret", props["Layers"])
+	}
+	for _, sec := range []struct{ param, env, sm, ssm string }{
+		{"KafkaSaslPasswordSecret", "KAFKA_SASL_PASSWORD_SECRET", "SaslPasswordInSecretsManager", "SaslPasswordInSsm"},
+		{"DatahubCredentialsSecret", "DATAHUB_CREDENTIALS_SECRET", "CredentialsInSecretsManager", "CredentialsInSsm"},
+	} {
+		if vars[sec.env] != sec.param {
+			t.Errorf("%s = %v, want !Ref %s", sec.env, vars[sec.env], sec.param)
+		}
+		if !strings.Contains(condition("UseSecrets"), "SaslPasswordSecret") || !strings.Contains(condition("UseSecrets"), "CredentialsSecret") {
+			t.Errorf("UseSecrets = %s", condition("UseSecrets"))
+		}
+		if c := condition(sec.ssm); !strings.Contains(c, sec.param) || !strings.Contains(c, " ssm]") || secrets.SSMPrefix != "ssm:" {
+			t.Errorf("%s = %s: want the ssm: prefix the code reads (%s)", sec.ssm, c, secrets.SSMPrefix)
+		}
+		sm := statements(sec.sm)
+		if len(sm) != 1 || sm[0]["Action"] != "secretsmanager:GetSecretValue" || sm[0]["Resource"] != sec.param {
+			t.Errorf("%s policy %v, want GetSecretValue on %s only", sec.sm, sm, sec.param)
+		}
+		ssm := statements(sec.ssm)
+		if len(ssm) != 1 || ssm[0]["Action"] != "ssm:GetParameter" || !strings.Contains(fmt.Sprint(ssm[0]["Resource"]), ":parameter${Name}") || !strings.Contains(fmt.Sprint(ssm[0]["Resource"]), sec.param) {
+			t.Errorf("%s policy %v, want ssm:GetParameter on that parameter only", sec.ssm, ssm)
+		}
+		if p := gatewaytest.Map(t, params, sec.param); p["Default"] != "" || p["NoEcho"] == true {
+			t.Errorf("parameter %s %v: want optional; it names a secret, it is not one", sec.param, p)
+		}
+	}
+	rules := gatewaytest.Map(t, tpl, "Rules")
+	for _, r := range []string{"SecretsNeedTheExtension", "VpcNeedsSecurityGroups", "MskIamNeedsTheCluster"} {
+		if _, ok := rules[r]; !ok {
+			t.Errorf("no rule %s", r)
+		}
+	}
 }
 
 func toStrings(v any) []string {

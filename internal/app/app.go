@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -51,6 +52,9 @@ func New(cfg *config.Config, log *slog.Logger, mode Mode, authOpts ...tcauth.Opt
 	}
 	if auth == nil && mode == Deployed {
 		log.Warn(summary)
+	}
+	if cfg.KafkaTLSInsecure {
+		log.Warn("KAFKA_TLS_INSECURE_SKIP_VERIFY=true: the brokers' certificates are not checked; anyone on the path can read and change what is sent")
 	}
 	producer, err := kafka.New(KafkaConfig(cfg, log))
 	if err != nil {
@@ -114,9 +118,18 @@ func KafkaConfig(cfg *config.Config, log *slog.Logger) kafka.Config {
 		SASLMechanism:   cfg.KafkaSASLMechanism,
 		SASLUser:        cfg.KafkaSASLUser,
 		SASLPassword:    cfg.KafkaSASLPassword,
-		TLS:             cfg.KafkaTLS,
+		TLS:             cfg.TLS(),
+		Compression:     cfg.KafkaCompression,
+		AWSCredentials:  awsCredentials,
 		Logger:          log,
 	}
+}
+
+// awsCredentials gives AWS_MSK_IAM the function's credentials as they are
+// now: it is called for each new connection.
+func awsCredentials(context.Context) (kafka.AWSCredentials, error) {
+	k, err := config.AWSCredentials()
+	return kafka.AWSCredentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, SessionToken: k.SessionToken}, err
 }
 
 // CoreOptions is the service part of cfg.

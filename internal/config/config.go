@@ -5,6 +5,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,14 +20,22 @@ import (
 )
 
 // Config is every setting httpkafka reads. The envconfig tags name each
-// variable; desc is what `-help-env` and README.md say about it.
+// variable; desc is what `-help-env` and README.md say about it; a
+// deployment file need not set the variables tagged deploy:"optional".
 type Config struct {
 	KafkaBrokers       []string      `envconfig:"KAFKA_BROKERS" desc:"comma-separated Kafka bootstrap brokers (host:port); empty in local mode starts an embedded Kafka"`
 	KafkaClientID      string        `envconfig:"KAFKA_CLIENT_ID" default:"httpkafka" desc:"client id the producer gives Kafka"`
-	KafkaSASLMechanism string        `envconfig:"KAFKA_SASL_MECHANISM" desc:"PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; empty for no SASL"`
+	KafkaSASLMechanism string        `envconfig:"KAFKA_SASL_MECHANISM" desc:"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM (signs with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, re-read for each connection); empty for no SASL"`
 	KafkaSASLUser      string        `envconfig:"KAFKA_SASL_USER" desc:"SASL user name (for CKafka: instanceId#user)"`
 	KafkaSASLPassword  string        `envconfig:"KAFKA_SASL_PASSWORD" desc:"SASL password"`
-	KafkaTLS           bool          `envconfig:"KAFKA_TLS" default:"false" desc:"connect to the brokers over TLS"`
+	KafkaSASLSecret    string        `envconfig:"KAFKA_SASL_PASSWORD_SECRET" deploy:"optional" desc:"Lambda: read the SASL password from this Secrets Manager secret (ARN or name) or SSM parameter (ssm:/name) through the AWS Parameters and Secrets Lambda Extension"`
+	KafkaTLS           bool          `envconfig:"KAFKA_TLS" default:"false" desc:"connect to the brokers over TLS, trusting the system's roots; any KAFKA_TLS_* setting turns it on"`
+	KafkaTLSCA         string        `envconfig:"KAFKA_TLS_CA" deploy:"optional" desc:"CA certificates (PEM, or the path of a PEM file) that sign the brokers' certificates, instead of the system's roots"`
+	KafkaTLSCert       string        `envconfig:"KAFKA_TLS_CERT" deploy:"optional" desc:"client certificate for mutual TLS (PEM or a path), with KAFKA_TLS_KEY"`
+	KafkaTLSKey        string        `envconfig:"KAFKA_TLS_KEY" deploy:"optional" desc:"client certificate's private key (PEM or a path), with KAFKA_TLS_CERT"`
+	KafkaTLSServerName string        `envconfig:"KAFKA_TLS_SERVER_NAME" deploy:"optional" desc:"name the brokers' certificates must carry, instead of each broker's host name"`
+	KafkaTLSInsecure   bool          `envconfig:"KAFKA_TLS_INSECURE_SKIP_VERIFY" deploy:"optional" default:"false" desc:"true: do not check the brokers' certificates at all (warned about at start-up; for tests only)"`
+	KafkaCompression   string        `envconfig:"KAFKA_COMPRESSION" deploy:"optional" desc:"none, gzip, snappy, lz4 or zstd; empty keeps franz-go's default, snappy (a batch is sent compressed only if that makes it smaller)"`
 	KafkaDelivery      time.Duration `envconfig:"KAFKA_DELIVERY_TIMEOUT" default:"8s" desc:"how long a message may wait to be written before it fails; must be below DATAHUB_REQUEST_TIMEOUT"`
 	KafkaProduce       time.Duration `envconfig:"KAFKA_PRODUCE_TIMEOUT" default:"5s" desc:"how long a broker may take to answer one produce request before it is retried"`
 	KafkaRetries       int           `envconfig:"KAFKA_RECORD_RETRIES" default:"10" desc:"retries of a failed write before the broker's error is answered; 0 retries until KAFKA_DELIVERY_TIMEOUT"`
@@ -38,12 +47,20 @@ type Config struct {
 	MaxRequestBytes int           `envconfig:"DATAHUB_MAX_REQUEST_BYTES" default:"6291456" desc:"largest request body in bytes (6 MiB, the synchronous-invocation limit)"`
 	RequestTimeout  time.Duration `envconfig:"DATAHUB_REQUEST_TIMEOUT" default:"10s" desc:"longest time from receiving a request to answering it"`
 
-	Credentials Credentials `envconfig:"DATAHUB_CREDENTIALS" desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
-	Hosts       []string    `envconfig:"DATAHUB_HOSTS" desc:"comma-separated host names requests may be signed for (the endpoint's own, without port); empty accepts the host each request was sent to"`
-	Auth        string      `envconfig:"DATAHUB_AUTH" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
+	Credentials       Credentials `envconfig:"DATAHUB_CREDENTIALS" desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
+	CredentialsSecret string      `envconfig:"DATAHUB_CREDENTIALS_SECRET" deploy:"optional" desc:"Lambda: read more DATAHUB_CREDENTIALS (same form) from this Secrets Manager secret (ARN or name) or SSM parameter (ssm:/name) through the AWS Parameters and Secrets Lambda Extension"`
+	ConfigFile        string      `envconfig:"DATAHUB_CONFIG_FILE" deploy:"optional" desc:"YAML (or JSON) file with accessPoints and credentials, beyond the 4 KB environment; for an id or SecretId in both, the environment wins; suspensions add up"`
+	Hosts             []string    `envconfig:"DATAHUB_HOSTS" desc:"comma-separated host names requests may be signed for (the endpoint's own, without port); empty accepts the host each request was sent to"`
+	Auth              string      `envconfig:"DATAHUB_AUTH" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
 
 	LogLevel slog.Level `envconfig:"LOG_LEVEL" default:"INFO" desc:"DEBUG, INFO, WARN or ERROR"`
+
+	tls *tls.Config // built from the KAFKA_TLS settings by Load
 }
+
+// TLS is the TLS configuration the KAFKA_TLS settings describe, nil for
+// plaintext.
+func (c *Config) TLS() *tls.Config { return c.tls }
 
 // HTTPServer is what only the plain HTTP server (functions/http) reads:
 // its limits on hostile or slow clients and whether a proxy in front of
@@ -207,12 +224,23 @@ func Load() (*Config, error) {
 		}
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	if err := c.loadFile(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := c.readSecrets(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	if len(c.KafkaBrokers) == 0 && len(c.AccessPoints) == 0 {
 		c.AccessPoints = AccessPoints{LocalAccessPoint: LocalTopic}
 	}
 	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	tc, err := c.buildTLS()
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c.tls = tc
 	return &c, nil
 }
 
@@ -259,10 +287,22 @@ func (c *Config) check() error {
 		}
 	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 		if c.KafkaSASLUser == "" || c.KafkaSASLPassword == "" {
-			return fmt.Errorf("KAFKA_SASL_MECHANISM is %s: set KAFKA_SASL_USER and KAFKA_SASL_PASSWORD too", c.KafkaSASLMechanism)
+			return fmt.Errorf("KAFKA_SASL_MECHANISM is %s: set KAFKA_SASL_USER and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_SECRET) too", c.KafkaSASLMechanism)
+		}
+	case MechanismMSKIAM:
+		if c.KafkaSASLUser != "" || c.KafkaSASLPassword != "" {
+			return errors.New("KAFKA_SASL_MECHANISM is AWS_MSK_IAM, which signs with the function's AWS credentials: leave KAFKA_SASL_USER and KAFKA_SASL_PASSWORD empty")
+		}
+		if _, err := AWSCredentials(); err != nil {
+			return err
 		}
 	default:
-		return fmt.Errorf("KAFKA_SASL_MECHANISM: %q is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.KafkaSASLMechanism)
+		return fmt.Errorf("KAFKA_SASL_MECHANISM: %q is not PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM", c.KafkaSASLMechanism)
+	}
+	switch c.KafkaCompression {
+	case "", "none", "gzip", "snappy", "lz4", "zstd":
+	default:
+		return fmt.Errorf("KAFKA_COMPRESSION: %q is not none, gzip, snappy, lz4 or zstd", c.KafkaCompression)
 	}
 	switch {
 	case c.MaxMessages < 1:

@@ -21,12 +21,20 @@ import (
 )
 
 // ConfigVars are the environment variables config.Config declares, read
-// from its envconfig tags, in declaration order.
-func ConfigVars() []string {
+// from its envconfig tags, in declaration order: those every deployment
+// file sets (not tagged deploy:"optional").
+func ConfigVars() []string { return configVars(false) }
+
+// AllConfigVars are all the variables config.Config declares, the
+// optional ones too.
+func AllConfigVars() []string { return configVars(true) }
+
+func configVars(optional bool) []string {
 	var vars []string
 	t := reflect.TypeFor[config.Config]()
 	for i := range t.NumField() {
-		if name := t.Field(i).Tag.Get("envconfig"); name != "" {
+		f := t.Field(i)
+		if name := f.Tag.Get("envconfig"); name != "" && (optional || f.Tag.Get("deploy") != "optional") {
 			vars = append(vars, name)
 		}
 	}
@@ -75,13 +83,17 @@ func Map(t testing.TB, m map[string]any, keys ...string) map[string]any {
 	return m
 }
 
-// CheckStarts sets exactly env (every config variable; the test must not
-// be parallel) and checks that the function would start with it:
+// CheckStarts sets exactly env (a variable not in it is unset; the test
+// must not be parallel) and checks that the function would start with it:
 // config.Load and app.New in Deployed mode both succeed.
 func CheckStarts(t *testing.T, env map[string]string) {
 	t.Helper()
-	for _, v := range ConfigVars() {
-		t.Setenv(v, env[v])
+	for _, v := range AllConfigVars() {
+		val, ok := env[v]
+		t.Setenv(v, val)
+		if !ok {
+			os.Unsetenv(v) // not set at all, so that its default applies
+		}
 	}
 	cfg, err := config.Load()
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/aws"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
@@ -45,10 +47,23 @@ type Config struct {
 	// (kgo.MetadataMinAge); 0 keeps franz-go's 5s.
 	MetadataMinAge time.Duration
 
-	SASLMechanism string // "", "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512"
+	// SASLMechanism is "" (no SASL), "PLAIN", "SCRAM-SHA-256",
+	// "SCRAM-SHA-512" (with SASLUser and SASLPassword) or "AWS_MSK_IAM"
+	// (with AWSCredentials).
+	SASLMechanism string
 	SASLUser      string
 	SASLPassword  string
-	TLS           bool
+	// AWSCredentials gives AWS_MSK_IAM the credentials to sign with. It is
+	// called for each new connection, so rotated credentials are used as
+	// soon as they are there.
+	AWSCredentials func(context.Context) (AWSCredentials, error)
+	// TLS, when not nil, is used for every connection to the brokers;
+	// nil connects in plaintext.
+	TLS *tls.Config
+	// Compression is the codec record batches are compressed with: "none",
+	// "gzip", "snappy", "lz4" or "zstd"; "" keeps franz-go's default
+	// (snappy). A batch goes out compressed only when that makes it smaller.
+	Compression string
 
 	Logger *slog.Logger
 	// Extra options, appended last; tests use them.
@@ -66,6 +81,8 @@ const (
 // Producer is a franz-go client behind core.Producer.
 type Producer struct {
 	client *kgo.Client
+	sasl   string     // the SASL mechanism, for errors
+	watch  *connWatch // nil without SASL and TLS
 }
 
 // New builds the client. It does not connect: the first Produce does.
@@ -102,29 +119,86 @@ func New(cfg Config) (*Producer, error) {
 	if cfg.MetadataMinAge > 0 {
 		opts = append(opts, kgo.MetadataMinAge(cfg.MetadataMinAge))
 	}
-	switch cfg.SASLMechanism {
-	case "":
-	case "PLAIN":
-		opts = append(opts, kgo.SASL(plain.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsMechanism()))
-	case "SCRAM-SHA-256":
-		opts = append(opts, kgo.SASL(scram.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsSha256Mechanism()))
-	case "SCRAM-SHA-512":
-		opts = append(opts, kgo.SASL(scram.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsSha512Mechanism()))
-	default:
-		return nil, fmt.Errorf("kafka: unknown SASL mechanism %q (want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)", cfg.SASLMechanism)
+	mech, err := saslMechanism(cfg)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.TLS {
-		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
+	if mech != nil {
+		opts = append(opts, kgo.SASL(mech))
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, kgo.DialTLSConfig(cfg.TLS))
+	}
+	if cfg.Compression != "" {
+		codec, err := compression(cfg.Compression)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kgo.ProducerBatchCompression(codec))
 	}
 	if cfg.Logger != nil {
 		opts = append(opts, kgo.WithLogger(slogLogger{cfg.Logger}))
 	}
+	p := &Producer{sasl: cfg.SASLMechanism}
+	if mech != nil || cfg.TLS != nil {
+		p.watch = newConnWatch(mech != nil)
+		opts = append(opts, kgo.WithHooks(p.watch))
+	}
 	opts = append(opts, cfg.Opts...)
-	client, err := kgo.NewClient(opts...)
-	if err != nil {
+	if p.client, err = kgo.NewClient(opts...); err != nil {
 		return nil, fmt.Errorf("kafka: new client: %w", err)
 	}
-	return &Producer{client: client}, nil
+	return p, nil
+}
+
+// AWSCredentials are what AWS_MSK_IAM signs with: an access key, its
+// secret and, for role credentials, the session token.
+type AWSCredentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// saslMechanism is the franz-go mechanism cfg names, nil for none.
+func saslMechanism(cfg Config) (sasl.Mechanism, error) {
+	switch cfg.SASLMechanism {
+	case "":
+		return nil, nil
+	case "PLAIN":
+		return plain.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsMechanism(), nil
+	case "SCRAM-SHA-256":
+		return scram.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsSha256Mechanism(), nil
+	case "SCRAM-SHA-512":
+		return scram.Auth{User: cfg.SASLUser, Pass: cfg.SASLPassword}.AsSha512Mechanism(), nil
+	case "AWS_MSK_IAM":
+		if cfg.AWSCredentials == nil {
+			return nil, errors.New("kafka: AWS_MSK_IAM needs AWS credentials")
+		}
+		get := cfg.AWSCredentials
+		return aws.ManagedStreamingIAM(func(ctx context.Context) (aws.Auth, error) {
+			c, err := get(ctx)
+			if err != nil {
+				return aws.Auth{}, fmt.Errorf("AWS credentials for AWS_MSK_IAM: %w", err)
+			}
+			return aws.Auth{AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, SessionToken: c.SessionToken, UserAgent: "httpkafka"}, nil
+		}), nil
+	}
+	return nil, fmt.Errorf("kafka: unknown SASL mechanism %q (want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM)", cfg.SASLMechanism)
+}
+
+// compression is the codec of KAFKA_COMPRESSION's name.
+func compression(name string) (kgo.CompressionCodec, error) {
+	switch name {
+	case "none":
+		return kgo.NoCompression(), nil
+	case "gzip":
+		return kgo.GzipCompression(), nil
+	case "snappy":
+		return kgo.SnappyCompression(), nil
+	case "lz4":
+		return kgo.Lz4Compression(), nil
+	case "zstd":
+		return kgo.ZstdCompression(), nil
+	}
+	return kgo.CompressionCodec{}, fmt.Errorf("kafka: unknown compression %q (want none, gzip, snappy, lz4 or zstd)", name)
 }
 
 // Close flushes buffered records (bounded by ctx) and closes the client.
@@ -149,13 +223,36 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
 		ptrs[i] = &recs[i]
 	}
+	// Refused credentials or certificates make kgo retry the connection
+	// until the delivery timeout; refused ends the wait when the brokers
+	// refuse again after this call began, and the records not yet sent
+	// are failed by cancelling their context.
+	var refused <-chan struct{}
+	if p.watch != nil {
+		refused = p.watch.next()
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	done := make(chan kgo.ProduceResults, 1)
-	go func() { done <- p.client.ProduceSync(ctx, ptrs...) }()
+	go func() { done <- p.client.ProduceSync(pctx, ptrs...) }()
 	var results kgo.ProduceResults
+	var refusal error
 	select {
 	case results = <-done:
 	case <-ctx.Done():
 		return &core.ProduceError{Unknown: len(msgs), Err: ctx.Err()}
+	case <-refused:
+		// A connection that succeeded since clears the refusal: then
+		// the records are left to kgo, bounded by ctx.
+		if r := p.watch.failure(); r != nil {
+			refusal = r
+			cancel()
+		}
+		select {
+		case results = <-done:
+		case <-ctx.Done():
+			return &core.ProduceError{Unknown: len(msgs), Err: ctx.Err()}
+		}
 	}
 	pe := core.ProduceError{}
 	for _, r := range results {
@@ -163,8 +260,12 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 			pe.Written++
 			continue
 		}
+		err := r.Err
+		if refusal != nil && errors.Is(err, context.Canceled) && ctx.Err() == nil {
+			err = refusal // failed unsent because the brokers refused the client
+		}
 		if pe.Failed++; pe.Err == nil {
-			pe.Err = classify(r.Err)
+			pe.Err = p.classify(err)
 		}
 	}
 	if pe.Failed > 0 {
@@ -176,17 +277,42 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 	return nil
 }
 
-// classify wraps the Kafka errors the core maps to their own codes.
-func classify(err error) error {
+// classify wraps the Kafka errors the core maps to their own codes, and
+// says so plainly when the brokers refused the client's credentials.
+func (p *Producer) classify(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case p.tlsFailed(err):
+		return fmt.Errorf("kafka TLS failed: check KAFKA_TLS_CA, KAFKA_TLS_SERVER_NAME and the client certificate: %w", err)
+	case p.authFailed(err):
+		return fmt.Errorf("kafka authentication failed (SASL %s): check the mechanism, user and password: %w", p.sasl, err)
 	case errors.Is(err, kerr.UnknownTopicOrPartition), errors.Is(err, kerr.UnknownTopicID):
 		return fmt.Errorf("%w: %w", core.ErrTopicNotFound, err)
 	case errors.Is(err, kerr.KafkaStorageError):
 		return fmt.Errorf("%w: %w", core.ErrStorage, err)
 	}
 	return err
+}
+
+// authFailed reports whether err is the brokers refusing to authenticate
+// the client. A broker that rejects SASL credentials answers
+// SASL_AUTHENTICATION_FAILED or, as kfake and some brokers do, closes the
+// connection before its first answer (kgo.ErrFirstReadEOF).
+func (p *Producer) authFailed(err error) bool {
+	if errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.UnsupportedSaslMechanism) || errors.Is(err, kerr.IllegalSaslState) {
+		return true
+	}
+	var eof *kgo.ErrFirstReadEOF
+	var refused *refusedError
+	return errors.As(err, &refused) && refused.what == "SASL" || p.sasl != "" && errors.As(err, &eof)
+}
+
+// tlsFailed reports whether err is a TLS handshake the brokers kept
+// failing.
+func (p *Producer) tlsFailed(err error) bool {
+	var refused *refusedError
+	return errors.As(err, &refused) && refused.what == "TLS"
 }
 
 // slogLogger adapts slog to kgo.Logger.

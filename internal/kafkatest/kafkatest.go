@@ -21,17 +21,28 @@ import (
 // Cluster is a three-broker kfake cluster, closed when the test ends.
 type Cluster struct {
 	*kfake.Cluster
+	// ReaderOpts are what ReadAll and EndOffsets's clients need to
+	// connect: SASL and TLS for a cluster that requires them.
+	ReaderOpts []kgo.Opt
 }
 
 // New starts a cluster with each topic created with partitions partitions.
 func New(t testing.TB, partitions int, topics ...string) *Cluster {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(int32(partitions), topics...))
+	return NewWith(t, partitions, topics, nil)
+}
+
+// NewWith is New with more kfake options (SASL users, TLS); the clients
+// that read the cluster back connect with readerOpts.
+func NewWith(t testing.TB, partitions int, topics []string, opts []kfake.Opt, readerOpts ...kgo.Opt) *Cluster {
+	t.Helper()
+	opts = append([]kfake.Opt{kfake.NumBrokers(3), kfake.SeedTopics(int32(partitions), topics...)}, opts...)
+	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatalf("kfake: %v", err)
 	}
 	t.Cleanup(c.Close)
-	return &Cluster{c}
+	return &Cluster{Cluster: c, ReaderOpts: readerOpts}
 }
 
 // Brokers are the brokers' addresses.
@@ -84,8 +95,8 @@ func (c *Cluster) ReadAll(t testing.TB, topic string) []*kgo.Record {
 	if want == 0 {
 		return nil
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.MetadataMinAge(10*time.Millisecond))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Brokers()...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.MetadataMinAge(10 * time.Millisecond)}, c.ReaderOpts...)...)
 	if err != nil {
 		t.Fatalf("consumer: %v", err)
 	}
@@ -107,7 +118,7 @@ func (c *Cluster) ReadAll(t testing.TB, topic string) []*kgo.Record {
 // EndOffsets returns each partition's end offset: how many records it holds.
 func (c *Cluster) EndOffsets(t testing.TB, topic string) map[int32]int64 {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Brokers()...)}, c.ReaderOpts...)...)
 	if err != nil {
 		t.Fatalf("admin client: %v", err)
 	}
