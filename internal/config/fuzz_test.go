@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,5 +61,37 @@ func FuzzParsers(f *testing.F) {
 				t.Fatalf("error %q shows the SecretKey %q", err, key)
 			}
 		}
+	})
+}
+
+// FuzzConfigFile: DATAHUB_CONFIG_FILE (YAML) takes any bytes without a
+// panic, at a cost linear in their size (yaml.v3 builds a node tree: a
+// larger constant), and a file it accepts passes or fails the same checks
+// as the environment.
+//
+//	go test -run '^$' -fuzz FuzzConfigFile ./internal/config
+func FuzzConfigFile(f *testing.F) {
+	for _, s := range []string{
+		"accessPoints:\n  datahub-a: {topic: a}\n  datahub-b: {topic: b, suspended: true}\ncredentials:\n  - {secretId: AKIDa, secretKey: k, dataHubIds: [datahub-a]}\n",
+		"credentials:\n  - secretId: ' , '\n    secretKey: ''\n", // finding 7's shape in a file
+		"credentials:\n  - {secretId: AKIDa, secretKey: 'se:cret', dataHubIds: []}\n",
+		"a: &a [1,2,3]\nb: &b [*a,*a,*a]\nc: [*b,*b,*b]\n",
+		"{\"accessPoints\":{\"datahub-a\":{\"topic\":\"a\"}}}",
+		"accessPoints: 7\n",
+		"",
+	} {
+		f.Add([]byte(s))
+	}
+	path := filepath.Join(f.TempDir(), "config.yaml")
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fuzzcheck.Cost(t, len(raw), 512, 256<<10, func() {
+			c := Config{ConfigFile: path, MaxMessages: 1, MaxMessageBytes: 1, MaxRequestBytes: 1, RequestTimeout: 10 * time.Second, KafkaDelivery: time.Second, KafkaProduce: time.Second}
+			if c.loadFile() == nil {
+				_ = c.check()
+			}
+		})
 	})
 }
