@@ -15,8 +15,10 @@ resource "tencentcloud_scf_function" "httpkafka" {
   subnet_id         = var.subnet_id == "" ? null : var.subnet_id
   enable_public_net = var.enable_public_net
 
-  # SCF allows 4 KB of environment variables in all.
-  environment = {
+  # SCF allows 4 KB of environment variables in all: the optional settings
+  # are passed only when set. (KAFKA_SASL_PASSWORD_SECRET and
+  # DATAHUB_CREDENTIALS_SECRET read AWS's Lambda extension: not here.)
+  environment = merge({
     KAFKA_BROKERS             = var.kafka_brokers
     KAFKA_CLIENT_ID           = var.kafka_client_id
     KAFKA_SASL_MECHANISM      = var.kafka_sasl_mechanism
@@ -36,7 +38,15 @@ resource "tencentcloud_scf_function" "httpkafka" {
     DATAHUB_AUTH              = var.datahub_auth
     DATAHUB_HOSTS             = var.datahub_hosts
     LOG_LEVEL                 = var.log_level
-  }
+    }, { for k, v in {
+      KAFKA_TLS_CA                   = var.kafka_tls_ca
+      KAFKA_TLS_CERT                 = var.kafka_tls_cert
+      KAFKA_TLS_KEY                  = var.kafka_tls_key
+      KAFKA_TLS_SERVER_NAME          = var.kafka_tls_server_name
+      KAFKA_TLS_INSECURE_SKIP_VERIFY = var.kafka_tls_insecure_skip_verify
+      KAFKA_COMPRESSION              = var.kafka_compression
+      DATAHUB_CONFIG_FILE            = var.datahub_config_file
+  } : k => v if v != "" })
 }
 
 # The function URL. The provider names http triggers itself (trigger_name

@@ -93,6 +93,49 @@ variable "kafka_tls" {
   default     = "false"
 }
 
+variable "kafka_tls_ca" {
+  description = "KAFKA_TLS_CA: CA certificates (PEM, or the path of a PEM file in the zip) that sign the brokers' certificates; empty: not set"
+  type        = string
+  default     = ""
+}
+
+variable "kafka_tls_cert" {
+  description = "KAFKA_TLS_CERT: client certificate for mutual TLS (PEM or a path), with kafka_tls_key; empty: not set"
+  type        = string
+  default     = ""
+}
+
+variable "kafka_tls_key" {
+  description = "KAFKA_TLS_KEY: client certificate's private key (PEM or a path); empty: not set"
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "kafka_tls_server_name" {
+  description = "KAFKA_TLS_SERVER_NAME: name the brokers' certificates must carry; empty: not set"
+  type        = string
+  default     = ""
+}
+
+variable "kafka_tls_insecure_skip_verify" {
+  description = "KAFKA_TLS_INSECURE_SKIP_VERIFY: true skips checking the brokers' certificates (tests only)"
+  type        = string
+  default     = "false"
+}
+
+variable "kafka_compression" {
+  description = "KAFKA_COMPRESSION: none, gzip, snappy, lz4 or zstd; empty: not set (franz-go's default, snappy)"
+  type        = string
+  default     = ""
+}
+
+variable "datahub_config_file" {
+  description = "DATAHUB_CONFIG_FILE: YAML or JSON file with accessPoints and credentials beyond SCF's 4 KB of environment; empty: not set"
+  type        = string
+  default     = ""
+}
+
 variable "kafka_delivery_timeout" {
   description = "KAFKA_DELIVERY_TIMEOUT: how long a message may wait to be written before it fails"
   type        = string

@@ -82,7 +82,7 @@ func (c *tfConfig) eval(t *testing.T, body *hclsyntax.Body, attr string, set map
 			"var":  cty.ObjectVal(vars),
 			"path": cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal("deploy/tencent")}),
 		},
-		Functions: map[string]ctyfunc.Function{"jsonencode": stdlib.JSONEncodeFunc},
+		Functions: map[string]ctyfunc.Function{"jsonencode": stdlib.JSONEncodeFunc, "merge": stdlib.MergeFunc},
 	}
 	v, diags := a.Expr.Value(ctx)
 	if diags.HasErrors() {
@@ -145,45 +145,41 @@ func TestTerraform(t *testing.T) {
 		t.Fatal("no resource tencentcloud_scf_function.httpkafka")
 	}
 
-	// Every config variable, set from the Terraform variable of its name.
-	envAttr, ok := fn.Attributes["environment"]
-	if !ok {
-		t.Fatal("the function sets no environment")
+	// Every config variable but the two that read AWS's Lambda extension,
+	// set from the Terraform variable of its name: the environment is
+	// evaluated with each such variable set to a value naming it.
+	lambdaOnly := []string{"KAFKA_SASL_PASSWORD_SECRET", "DATAHUB_CREDENTIALS_SECRET"}
+	var wanted []string
+	for _, name := range gatewaytest.AllConfigVars() {
+		if !slices.Contains(lambdaOnly, name) {
+			wanted = append(wanted, name)
+		}
 	}
-	obj, ok := envAttr.Expr.(*hclsyntax.ObjectConsExpr)
-	if !ok {
-		t.Fatalf("environment is a %T, want an object of var.* references", envAttr.Expr)
+	marked := map[string]cty.Value{}
+	for _, name := range wanted {
+		if _, ok := c.variables[strings.ToLower(name)]; ok {
+			marked[strings.ToLower(name)] = cty.StringVal("set-from-" + strings.ToLower(name))
+		}
 	}
 	setFrom := map[string]string{}
-	for _, item := range obj.Items {
-		k, diags := item.KeyExpr.Value(nil)
-		if diags.HasErrors() {
-			t.Fatal(diags)
-		}
-		tr, diags := hcl.AbsTraversalForExpr(item.ValueExpr)
-		if diags.HasErrors() || len(tr) != 2 || tr.RootName() != "var" {
-			t.Errorf("environment %s is not a var.<name> reference", k.AsString())
-			continue
-		}
-		setFrom[k.AsString()] = tr[1].(hcl.TraverseAttr).Name
+	for k, v := range c.eval(t, fn, "environment", marked).AsValueMap() {
+		setFrom[k] = strings.TrimPrefix(str(v), "set-from-")
 	}
 	defaults := gatewaytest.ConfigDefaults()
-	env := map[string]string{}
-	for _, name := range gatewaytest.ConfigVars() {
+	for _, name := range wanted {
 		want := strings.ToLower(name)
-		if setFrom[name] != want {
-			t.Errorf("environment %s = var.%s, want var.%s", name, setFrom[name], want)
-			continue
-		}
 		b, ok := c.variables[want]
 		if !ok {
 			t.Errorf("no variable %s for %s", want, name)
 			continue
 		}
+		if setFrom[name] != want {
+			t.Errorf("environment %s = %q, want var.%s", name, setFrom[name], want)
+		}
 		if d, ok := b.Attributes["description"]; !ok || !strings.HasPrefix(str(mustValue(t, d.Expr)), name+": ") {
 			t.Errorf("variable %s: its description does not start with %s", want, name)
 		}
-		secret := name == "KAFKA_SASL_PASSWORD" || name == "DATAHUB_CREDENTIALS"
+		secret := name == "KAFKA_SASL_PASSWORD" || name == "DATAHUB_CREDENTIALS" || name == "KAFKA_TLS_KEY"
 		if s, ok := b.Attributes["sensitive"]; secret && (!ok || mustValue(t, s.Expr) != cty.True) {
 			t.Errorf("variable %s holds a secret but is not sensitive", want)
 		}
@@ -191,19 +187,28 @@ func TestTerraform(t *testing.T) {
 		if d, ok := defaults[name]; ok && (v.IsNull() || str(v) != d) {
 			t.Errorf("variable %s default %s, want httpkafka's %q", want, v.GoString(), d)
 		}
-		switch {
-		case !v.IsNull():
-			env[name] = str(v)
-		case gatewaytest.SamplePlaceholders[name] != "":
-			env[name] = gatewaytest.SamplePlaceholders[name]
-		default:
+		if v.IsNull() && gatewaytest.SamplePlaceholders[name] == "" {
 			t.Errorf("variable %s has no default and no sample value", want)
 		}
 	}
 	for name := range setFrom {
-		if !slices.Contains(gatewaytest.ConfigVars(), name) {
-			t.Errorf("environment sets %s, which config.Config does not read", name)
+		if !slices.Contains(wanted, name) {
+			t.Errorf("environment sets %s, which config.Config does not read (or only on Lambda)", name)
 		}
+	}
+	// The environment the defaults give (samples for the required ones).
+	required := map[string]cty.Value{}
+	for _, name := range wanted {
+		if c.value(t, strings.ToLower(name)).IsNull() {
+			required[strings.ToLower(name)] = cty.StringVal(gatewaytest.SamplePlaceholders[name])
+		}
+	}
+	env := map[string]string{}
+	for k, v := range c.eval(t, fn, "environment", required).AsValueMap() {
+		env[k] = str(v)
+	}
+	if _, ok := env["KAFKA_COMPRESSION"]; ok {
+		t.Error("an optional setting left empty is still passed to SCF")
 	}
 
 	// The function: the event function's zip and handler, or the web
