@@ -8,8 +8,11 @@
 #   make test     go test -race ./...
 #   make fuzz     every fuzz target for FUZZTIME (default 10m) each, one
 #                 after the other (.ci/fuzz; CI runs each for 4s)
-#   make bench    the benchmarks (not part of make test): httpkafka beside a bare
-#                 franz-go producer, the core's decoding, signature checks
+#   make bench    every benchmark (not part of make test), each beside its bare
+#                 baseline, printed as medians and ratios (BENCHMARKS.md):
+#     make bench-go    in process: SendMessage vs a bare ProduceSync, decoding, signatures
+#     make bench-http  functions/http vs bench/bareserver: requests/s and CPU per request
+#     make bench-coldstart  functions/lambda vs bench/barelambda through a Runtime API
 #   make clean
 #
 # `sam build` runs build-SendMessageFunction (template.yaml, BuildMethod:
@@ -29,7 +32,12 @@ GOBUILD = CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -buildvcs=false -ldflag
 # uid/gid and extra timestamps.
 ZIP_TIME := 198001010000
 
-.PHONY: build test fuzz bench clean build-SendMessageFunction FORCE
+# benchstat, fetched by the go command at a fixed version.
+BENCHSTAT = $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_COUNT ?= 6
+BENCH_ROUNDS ?= 5
+
+.PHONY: build test fuzz bench bench-go bench-http bench-coldstart clean build-SendMessageFunction FORCE
 
 build: dist/lambda.zip dist/scf.zip dist/scf-web.zip
 
@@ -72,8 +80,29 @@ FUZZTIME ?= 10m
 fuzz:
 	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/kafka ./internal/core ./internal/tcauth
+bench: bench-go bench-http bench-coldstart
+
+# One go test per count, so that bare and httpkafka alternate; the raw runs
+# stay in dist/bench/ for benchstat comparisons between commits.
+bench-go:
+	mkdir -p dist/bench
+	rm -f dist/bench/produce.txt
+	for i in $$(seq $(BENCH_COUNT)); do \
+		$(GO) test -run '^$$' -bench Produce -benchtime 300x -count 1 ./internal/kafka >> dist/bench/produce.txt || exit 1; \
+	done
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./internal/core ./internal/tcauth > dist/bench/core.txt
+	@echo; echo "== SendMessage through the core vs a bare ProduceSync (medians; vs base = httpkafka/bare)"
+	$(BENCHSTAT) -col /impl dist/bench/produce.txt
+	@echo; echo "== the core's decode + validate + reply: encoding/json vs the one-pass decoder"
+	$(BENCHSTAT) -filter .name:DecodeAndReply -col /decoder dist/bench/core.txt
+	@echo; echo "== signature checks"
+	$(BENCHSTAT) -filter '-.name:DecodeAndReply' dist/bench/core.txt
+
+bench-http:
+	$(GO) run ./bench/httpload -rounds $(BENCH_ROUNDS) -duration 3s -clients 16,64 -loads 10x1024,1x100
+
+bench-coldstart:
+	$(GO) run ./bench/coldstart -rounds $$(( $(BENCH_ROUNDS) * 2 ))
 
 clean:
 	rm -rf dist

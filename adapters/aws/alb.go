@@ -60,7 +60,7 @@ func (a alb) response(resp *core.Response) any {
 	// Answer in the header field the request came in: a multi-value
 	// target group ignores headers, a single-value one multiValueHeaders.
 	if a.multiValue {
-		out.MultiValueHeaders = map[string][]string{"Content-Type": {gateway.ContentType(resp)}}
+		out.MultiValueHeaders = gateway.MultiValue(resp)
 	} else {
 		out.Headers = r.Headers
 	}

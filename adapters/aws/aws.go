@@ -80,6 +80,8 @@ func Invoke(ctx context.Context, svc *core.Service, payload []byte) ([]byte, err
 			req.RequestID = lc.AwsRequestID
 		}
 	}
+	// aws-lambda-go puts the invocation's X-Ray trace header here.
+	req.TraceID, _ = ctx.Value("x-amzn-trace-id").(string)
 	return gateway.Answer(ctx, svc, req, e.Body, e.IsBase64Encoded, s.response)
 }
 

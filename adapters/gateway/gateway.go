@@ -171,7 +171,40 @@ type Reply struct {
 
 // NewReply is the reply for resp.
 func NewReply(resp *core.Response) Reply {
-	return Reply{StatusCode: Status(resp), Headers: map[string]string{"Content-Type": ContentType(resp)}, Body: string(resp.Body)}
+	return Reply{StatusCode: Status(resp), Headers: SingleValue(resp), Body: string(resp.Body)}
+}
+
+// SingleValue is every response header in a one-value map: Content-Type,
+// and what the core adds (X-TC-RequestId, CORS), keys as the core spells
+// them. The core sets one value per header.
+func SingleValue(resp *core.Response) map[string]string {
+	h := make(map[string]string, len(resp.Header)+1)
+	for k, vs := range resp.Header {
+		if len(vs) > 0 {
+			h[k] = vs[0]
+		}
+	}
+	h["Content-Type"] = ContentType(resp)
+	return h
+}
+
+// MultiValue is every response header in a multi-value map.
+func MultiValue(resp *core.Response) map[string][]string {
+	h := make(map[string][]string, len(resp.Header)+1)
+	for k, vs := range resp.Header {
+		h[k] = vs
+	}
+	h["Content-Type"] = []string{ContentType(resp)}
+	return h
+}
+
+// WriteHeaders sets every response header on h, keys as the core spells
+// them (X-TC-RequestId), and Content-Type.
+func WriteHeaders(h http.Header, resp *core.Response) {
+	for k, vs := range resp.Header {
+		h[k] = vs
+	}
+	h.Set("Content-Type", ContentType(resp))
 }
 
 // Status is the response's status, never zero: a zero status code is an

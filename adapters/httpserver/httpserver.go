@@ -182,7 +182,7 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request, limit int, st
 
 func write(w http.ResponseWriter, resp *core.Response) {
 	h := w.Header()
-	h.Set("Content-Type", gateway.ContentType(resp))
+	gateway.WriteHeaders(h, resp)
 	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	w.WriteHeader(gateway.Status(resp))
 	w.Write(resp.Body)

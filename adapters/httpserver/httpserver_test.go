@@ -16,6 +16,7 @@ import (
 	"httpkafka/adapters/httpserver"
 	"httpkafka/internal/core"
 	"httpkafka/internal/kafkatest"
+	"httpkafka/internal/telemetry"
 )
 
 // onlyReader hides strings.Reader's Len, so net/http sends the body
@@ -109,7 +110,9 @@ func TestUnreadableBody(t *testing.T) {
 func TestSCFWebHeaders(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	svc := core.New(core.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, nil) // no access points: ResourceNotFound
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	// No access points: ResourceNotFound; the request line shows the source.
+	svc := core.New(core.Options{Logger: log, Observer: telemetry.NewRecorder(log, nil)}, nil)
 	send := func(h http.Handler, header map[string]string) string {
 		req := httptest.NewRequest("POST", "/", strings.NewReader(`{"DataHubId":"datahub-x","Message":[{"Body":"a"}]}`))
 		req.RemoteAddr = "10.0.0.1:5555"

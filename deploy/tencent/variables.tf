@@ -207,6 +207,18 @@ variable "datahub_hosts" {
   default     = ""
 }
 
+variable "datahub_cors_origins" {
+  description = "DATAHUB_CORS_ORIGINS: browser origins allowed to call the function (CORS), comma-separated, * for any; empty turns CORS off"
+  type        = string
+  default     = ""
+}
+
+variable "datahub_record_headers" {
+  description = "DATAHUB_RECORD_HEADERS: record headers added to every message, comma-separated: request-id, source-ip, received, traceparent"
+  type        = string
+  default     = ""
+}
+
 variable "log_level" {
   description = "LOG_LEVEL: DEBUG, INFO, WARN or ERROR"
   type        = string

@@ -12,6 +12,11 @@
 // dist/scf-web.zip) runs it with -scf-web on 0.0.0.0:9000: then
 // KAFKA_BROKERS is required, and the request id and client address that
 // SCF's front end adds to each request are read (adapters/httpserver.SCFWeb).
+//
+// Besides SendMessage on every path, it serves GET /healthz (the process
+// is up), GET /readyz (Kafka answers and every access point's topic
+// exists) and GET /metrics (Prometheus). It logs one line per request, as
+// JSON, or as text when stderr is a terminal (LOG_FORMAT=json|text).
 package main
 
 import (
@@ -35,6 +40,7 @@ import (
 	"httpkafka/internal/app"
 	"httpkafka/internal/config"
 	"httpkafka/internal/tcauth"
+	"httpkafka/internal/telemetry"
 )
 
 // localPartitions is how many partitions each topic gets on the embedded Kafka.
@@ -52,6 +58,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
 	scfWeb := flag.Bool("scf-web", false, "serve as a Tencent SCF web function (scf_bootstrap sets it): trust SCF's X-Scf-Request-Id and X-Scf-Remote-Addr headers; KAFKA_BROKERS required")
 	helpEnv := flag.Bool("help-env", false, "print the environment variables and exit")
+	flag.Usage = usage
 	flag.Parse()
 	if *helpEnv {
 		fmt.Print(config.Usage(&config.HTTPServer{}))
@@ -61,6 +68,26 @@ func main() {
 		fmt.Fprintln(os.Stderr, "httpkafka:", err)
 		os.Exit(1)
 	}
+}
+
+// usage is -help: what the binary is, its flags, and where the variables are.
+func usage() {
+	w := flag.CommandLine.Output()
+	fmt.Fprint(w, `httpkafka: the TencentCloud CKafka DataHub SendMessage API as an HTTP server, producing to Kafka.
+Without KAFKA_BROKERS it starts an embedded in-memory Kafka (local mode) with access point datahub-local.
+
+Usage: httpkafka [-addr host:port] [-scf-web]
+
+Flags:
+`)
+	flag.PrintDefaults()
+	fmt.Fprint(w, `
+Configuration is read from environment variables: KAFKA_BROKERS, DATAHUB_ACCESS_POINTS, DATAHUB_CREDENTIALS,
+DATAHUB_AUTH and more; -help-env lists every one with its default. LOG_FORMAT=json|text chooses the log format
+(default: text on a terminal, JSON otherwise).
+
+Endpoints: SendMessage on every path; GET /healthz, GET /readyz, GET /metrics.
+`)
 }
 
 func run(addr string, scfWeb bool) error {
@@ -77,7 +104,11 @@ func run(addr string, scfWeb bool) error {
 		// message when SCF reclaims it.
 		return errors.New("KAFKA_BROKERS is not set: an SCF web function needs a real Kafka (CKafka)")
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	h, err := telemetry.Handler(os.Stderr, os.Getenv("LOG_FORMAT"), cfg.LogLevel)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	log := slog.New(h)
 
 	var cluster *kfake.Cluster
 	if len(cfg.KafkaBrokers) == 0 {
@@ -94,10 +125,15 @@ func run(addr string, scfWeb bool) error {
 	if hcfg.TrustForwardedHost {
 		authOpts = append(authOpts, tcauth.TrustForwardedHost())
 	}
-	a, err := app.New(cfg, log, mode, authOpts...)
+	metrics := telemetry.NewPrometheus()
+	a, err := app.NewWith(cfg, log, mode, app.Telemetry{
+		Observer:   telemetry.NewRecorder(log, metrics),
+		KafkaHooks: metrics.KafkaHooks(),
+	}, authOpts...)
 	if err != nil {
 		return err
 	}
+	go a.CheckAtStartup(log)
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -112,7 +148,7 @@ func run(addr string, scfWeb bool) error {
 		handler = httpserver.SCFWeb(a.Service, limits...)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           routes(a, metrics.Handler(), handler),
 		ReadHeaderTimeout: headerTime,
 		ReadTimeout:       bodyTime,
 		WriteTimeout:      bodyTime + cfg.RequestTimeout,
@@ -185,6 +221,9 @@ func printBanner(w *os.File, addr string, cfg *config.Config, embedded bool, aut
 		fmt.Fprintf(w, "httpkafka: access point %s -> topic %s%s\n", id, cfg.AccessPoints[id], state)
 	}
 	fmt.Fprintf(w, "httpkafka: %s\n", auth)
+	fmt.Fprintf(w, "httpkafka: health http://%s/healthz, readiness http://%s/readyz, metrics http://%s/metrics\n", addr, addr, addr)
+	// The request to try names an access point that answers.
+	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(cfg.Suspended, id) })
 	switch {
 	case len(ids) == 0:
 	case len(cfg.Credentials) > 0 && cfg.Auth != config.AuthNone:

@@ -33,6 +33,7 @@ type server struct {
 	brokers  []string
 	banner   []string
 	exited   chan error
+	logs     gatewaytest.SyncBuffer // stderr
 }
 
 var (
@@ -49,11 +50,11 @@ func start(t *testing.T, env ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = &testWriter{t}
+	s := &server{cmd: cmd, exited: make(chan error, 1)}
+	cmd.Stderr = io.MultiWriter(&testWriter{t}, &s.logs)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, exited: make(chan error, 1)}
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -98,7 +99,7 @@ func start(t *testing.T, env ...string) *server {
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "KAFKA_") && !strings.HasPrefix(kv, "DATAHUB_") && !strings.HasPrefix(kv, "LOG_LEVEL=") {
+		if !strings.HasPrefix(kv, "KAFKA_") && !strings.HasPrefix(kv, "DATAHUB_") && !strings.HasPrefix(kv, "LOG_LEVEL=") && !strings.HasPrefix(kv, "LOG_FORMAT=") {
 			env = append(env, kv)
 		}
 	}

@@ -193,10 +193,9 @@ func TestSCFWebZip(t *testing.T) {
 		if !errors.As(err, &sdkErr) || sdkErr.GetCode() != "AuthFailure.SignatureFailure" || sdkErr.GetRequestId() != "scf-web-bad-key" {
 			t.Fatalf("SendMessage: %v, want AuthFailure.SignatureFailure with RequestId scf-web-bad-key", err)
 		}
-		// The line is written before the reply, but reaches proc's copy of
-		// stderr through a pipe a moment later.
+		// The one JSON line per request (written just before the reply; the pipe may lag).
 		logged := func() bool {
-			return strings.Contains(proc.Stderr(), "request_id=scf-web-bad-key") && strings.Contains(proc.Stderr(), "source_ip=198.51.100.10")
+			return strings.Contains(proc.Stderr(), `"request_id":"scf-web-bad-key"`) && strings.Contains(proc.Stderr(), `"source_ip":"198.51.100.10"`)
 		}
 		for deadline := time.Now().Add(5 * time.Second); !logged() && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)

@@ -6,9 +6,17 @@
 //	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./functions/lambda
 //
 // The configuration is read and the Kafka client built during init, once
-// per cold start; the client is reused by every invocation and flushed on
-// SIGTERM. A configuration error is reported to the Runtime API as an init
-// error and the process exits.
+// per cold start, and the client connects (app.App.Warm): during init for
+// provisioned concurrency, else beside the runtime's first poll. The client
+// is reused by every invocation and flushed on SIGTERM. A configuration
+// error is reported to the Runtime API as an init error and the process
+// exits.
+//
+// It logs one JSON line per request to stderr, at LOG_LEVEL; with Lambda's
+// advanced logging controls set to JSON (AWS_LAMBDA_LOG_FORMAT=JSON) it
+// logs through aws-lambda-go's handler instead (timestamp, level, message,
+// requestId, at AWS_LAMBDA_LOG_LEVEL). Metrics go to stdout as CloudWatch
+// Embedded Metric Format lines, one per request, in namespace httpkafka.
 //
 // With DATAHUB_CREDENTIALS_SECRET or KAFKA_SASL_PASSWORD_SECRET set, the
 // configuration is read on the first invocation instead: the AWS
@@ -30,22 +38,34 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"httpkafka/adapters/aws"
 	"httpkafka/internal/app"
 	"httpkafka/internal/config"
+	"httpkafka/internal/telemetry"
 )
 
 func main() {
-	level := new(slog.LevelVar)
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed}
+	log, level := logger(os.Getenv("AWS_LAMBDA_LOG_FORMAT"), os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed, StartupCheck: true,
+		Telemetry: app.Telemetry{Observer: telemetry.NewRecorder(log, telemetry.NewEMF(os.Stdout, emfNamespace))}}
 	if !config.NeedsSecrets() {
-		if _, err := lazy.Get(); err != nil {
+		a, err := lazy.Get()
+		if err != nil {
 			if rerr := reportInitError(os.Getenv("AWS_LAMBDA_RUNTIME_API"), err); rerr != nil {
 				log.Error("report init error", "err", rerr)
 			}
 			os.Exit(1)
+		}
+		if os.Getenv("AWS_LAMBDA_INITIALIZATION_TYPE") == "provisioned-concurrency" {
+			// Initialised ahead of any request: connect now, within
+			// app.WarmLimit, so the first invocation costs what a warm one does.
+			a.WarmNow(log)
+		} else {
+			// On demand, a request is waiting: connect while the runtime
+			// polls for it; its Produce joins whatever is still in progress.
+			a.WarmInBackground(log)
 		}
 	}
 	h := handler{lazy: lazy}
@@ -56,6 +76,28 @@ func main() {
 			log.Warn("flush on shutdown", "err", err)
 		}
 	}))
+}
+
+// emfNamespace is the CloudWatch metrics namespace of the EMF lines.
+const emfNamespace = "httpkafka"
+
+// logger follows Lambda's advanced logging controls: format JSON logs
+// through aws-lambda-go's handler at AWS_LAMBDA_LOG_LEVEL; otherwise (Text,
+// or no controls) the lines are JSON on stderr at AWS_LAMBDA_LOG_LEVEL when
+// it is set, else at LOG_LEVEL (level, returned, takes it once it is read).
+func logger(format, lambdaLevel string) (*slog.Logger, *slog.LevelVar) {
+	if format == "JSON" {
+		return slog.New(lambdacontext.NewLogHandler()), nil
+	}
+	level := new(slog.LevelVar)
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if lambdaLevel == "" {
+		return log, level
+	}
+	if err := level.UnmarshalText([]byte(lambdaLevel)); err != nil {
+		log.Warn("AWS_LAMBDA_LOG_LEVEL is not a level; logging at INFO", "value", lambdaLevel)
+	}
+	return log, nil // Lambda's level wins over LOG_LEVEL
 }
 
 // handler is aws-lambda-go's byte-in, byte-out handler: the event is

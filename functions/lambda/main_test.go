@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"httpkafka/internal/app"
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
 )
@@ -33,6 +35,10 @@ type runtimeAPI struct {
 	next    chan *invocation
 	closing chan struct{}
 	initErr chan []byte
+	// polled is closed at the function's first GET .../next: its init
+	// is over.
+	polled   chan struct{}
+	pollOnce sync.Once
 
 	// proc is the function process: an invocation fails at once when it
 	// has exited.
@@ -62,9 +68,10 @@ type result struct {
 
 func newRuntimeAPI(t *testing.T) *runtimeAPI {
 	api := &runtimeAPI{next: make(chan *invocation), closing: make(chan struct{}),
-		initErr: make(chan []byte, 1), pending: map[string]*invocation{}}
+		initErr: make(chan []byte, 1), polled: make(chan struct{}), pending: map[string]*invocation{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
+		api.pollOnce.Do(func() { close(api.polled) })
 		select {
 		case inv := <-api.next:
 			api.mu.Lock() // the answer handler's lock orders this before the test reads it
@@ -391,4 +398,73 @@ func TestBootstrapDeadline(t *testing.T) {
 	}
 	t.Logf("deadline %s after the invocation, answered after %s (%s to spare)",
 		timeout, res.at.Sub(given).Round(time.Millisecond), deadline.Sub(res.at).Round(time.Millisecond))
+}
+
+// TestProvisionedConcurrencyConnectsDuringInit: initialised for provisioned
+// concurrency, the function has its producer id (and so its connections)
+// before it polls for the first invocation; on demand it gets it beside
+// that poll, before any invocation; against an unreachable Kafka the init
+// still ends within the warm-up bound.
+func TestProvisionedConcurrencyConnectsDuringInit(t *testing.T) {
+	t.Parallel()
+	for _, initType := range []string{"provisioned-concurrency", "on-demand"} {
+		t.Run(initType, func(t *testing.T) {
+			t.Parallel()
+			cluster := kafkatest.New(t, 3, "demo")
+			gotID := cluster.ProducerIDRequested()
+			api := newRuntimeAPI(t)
+			api.proc = gatewaytest.Start(t, bootstrap,
+				"AWS_LAMBDA_RUNTIME_API="+api.addr(),
+				"AWS_LAMBDA_INITIALIZATION_TYPE="+initType,
+				"KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","),
+				"DATAHUB_ACCESS_POINTS=datahub-demo=demo",
+				"DATAHUB_AUTH=none",
+				"LOG_LEVEL=DEBUG",
+			)
+			select {
+			case <-api.polled:
+			case <-time.After(20 * time.Second):
+				t.Fatal("no poll for an invocation")
+			}
+			if initType == "provisioned-concurrency" {
+				select {
+				case <-gotID:
+				default:
+					t.Fatal("the function polled before it had a producer id")
+				}
+			}
+			select {
+			case <-gotID:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no producer id asked for without an invocation")
+			}
+		})
+	}
+	t.Run("unreachable Kafka", func(t *testing.T) {
+		t.Parallel()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead := ln.Addr().String()
+		ln.Close() // nothing listens there now
+		api := newRuntimeAPI(t)
+		start := time.Now()
+		api.proc = gatewaytest.Start(t, bootstrap,
+			"AWS_LAMBDA_RUNTIME_API="+api.addr(),
+			"AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency",
+			"KAFKA_BROKERS="+dead,
+			"DATAHUB_ACCESS_POINTS=datahub-demo=demo",
+			"DATAHUB_AUTH=none",
+		)
+		select {
+		case <-api.polled:
+			t.Logf("init ended after %s", time.Since(start))
+		case <-time.After(app.WarmLimit + 10*time.Second):
+			t.Fatalf("init still running after %s; the warm-up is bounded by %s", time.Since(start), app.WarmLimit)
+		}
+		if !strings.Contains(api.proc.Stderr(), "kafka warm-up incomplete") {
+			t.Errorf("no warning about the warm-up in the log:\n%s", api.proc.Stderr())
+		}
+	})
 }

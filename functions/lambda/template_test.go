@@ -126,19 +126,21 @@ func TestTemplate(t *testing.T) {
 		t.Errorf("function Timeout %ds does not exceed DATAHUB_REQUEST_TIMEOUT %s", fnTimeout, reqTimeout)
 	}
 
-	// Events: a REST API and an HTTP API route, POST, on the same path.
+	// Events: a REST API and an HTTP API route on the same path, POST
+	// and OPTIONS (browsers' CORS preflights).
 	events := gatewaytest.Map(t, props, "Events")
-	types := map[string]string{}
+	routes := map[string]string{}
 	for id := range events {
 		ev := gatewaytest.Map(t, events, id)
 		p := gatewaytest.Map(t, ev, "Properties")
-		if !strings.EqualFold(fmt.Sprint(p["Method"]), "post") || p["Path"] != "/sendmessage" {
-			t.Errorf("event %s: %v %v, want POST /sendmessage", id, p["Method"], p["Path"])
+		method := strings.ToUpper(fmt.Sprint(p["Method"]))
+		if method != "POST" && method != "OPTIONS" || p["Path"] != "/sendmessage" {
+			t.Errorf("event %s: %v %v, want POST or OPTIONS /sendmessage", id, p["Method"], p["Path"])
 		}
-		types[fmt.Sprint(ev["Type"])] = id
+		routes[fmt.Sprint(ev["Type"])+" "+method] = id
 	}
-	if types["Api"] == "" || types["HttpApi"] == "" || len(events) != 2 {
-		t.Errorf("events %v, want one Api and one HttpApi", types)
+	if routes["Api POST"] == "" || routes["HttpApi POST"] == "" || routes["Api OPTIONS"] == "" || routes["HttpApi OPTIONS"] == "" || len(events) != 4 {
+		t.Errorf("events %v, want POST and OPTIONS on one Api and one HttpApi", routes)
 	}
 
 	// The optional function URL and the outputs.

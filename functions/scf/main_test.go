@@ -38,16 +38,16 @@ type runningFunction struct {
 	client *rpc.Client
 }
 
-// start runs the binary with no environment of its own (SCF passes a
-// function's variables with each invocation). scf-go-lib binds
+// start runs the binary with env, usually none (SCF passes a function's
+// variables with each invocation). scf-go-lib binds
 // 0.0.0.0:$_LAMBDA_SERVER_PORT and cannot say which port it got for 0, so
 // the port is picked here by listening and closing; when another process
 // takes it in between, the function fails to bind, and start tries again
 // on another port.
-func start(t *testing.T) *runningFunction {
+func start(t *testing.T, env ...string) *runningFunction {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
-		f, err := tryStart(t)
+		f, err := tryStart(t, env...)
 		if err == nil {
 			return f
 		}
@@ -61,7 +61,7 @@ func start(t *testing.T) *runningFunction {
 // errPortTaken is tryStart's error when the picked port was taken.
 var errPortTaken = errors.New("the picked port was taken before the function bound it")
 
-func tryStart(t *testing.T) (*runningFunction, error) {
+func tryStart(t *testing.T, env ...string) (*runningFunction, error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -69,7 +69,7 @@ func tryStart(t *testing.T) (*runningFunction, error) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	proc := gatewaytest.Start(t, mainBin, fmt.Sprintf("_LAMBDA_SERVER_PORT=%d", port))
+	proc := gatewaytest.Start(t, mainBin, append([]string{fmt.Sprintf("_LAMBDA_SERVER_PORT=%d", port)}, env...)...)
 	exited := func() error {
 		if strings.Contains(proc.Stderr(), "address already in use") {
 			return fmt.Errorf("%w: port %d: %s", errPortTaken, port, proc.Stderr())
@@ -431,6 +431,30 @@ func signTC3(m map[string]any, path, secretID, secretKey string, now time.Time) 
 	sig := hex.EncodeToString(mac(key, "TC3-HMAC-SHA256\n"+ts+"\n"+scope+"\n"+hexSHA256(canonical)))
 	h["Authorization"] = "TC3-HMAC-SHA256 Credential=" + secretID + "/" + scope + ", SignedHeaders=content-type;host, Signature=" + sig
 	h["X-TC-Timestamp"] = ts
+}
+
+// TestConfigFromProcessEnvironment: with the function's variables in the
+// process environment at start, the function reads them and connects to
+// Kafka before the first invocation, which then needs no variables.
+func TestConfigFromProcessEnvironment(t *testing.T) {
+	t.Parallel()
+	cluster := kafkatest.New(t, 3, "demo")
+	gotID := cluster.ProducerIDRequested()
+	f := start(t, "KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","),
+		"DATAHUB_ACCESS_POINTS=datahub-demo=demo", "DATAHUB_AUTH=none")
+	select {
+	case <-gotID:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no producer id asked for before the first invocation")
+	}
+	payload, err := os.ReadFile(filepath.Join("..", "..", "events", "scf-apigw.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, env := check(t, f.invoke(t, "inv-1", payload, map[string]string{}))
+	if env.Response.Error != nil || len(env.Response.MessageId) != 2 {
+		t.Fatalf("got %+v, want two MessageIds", env.Response)
+	}
 }
 
 // headerValue is an event header's value whatever the case of its name.

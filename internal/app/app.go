@@ -4,10 +4,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"httpkafka/internal/config"
 	"httpkafka/internal/core"
@@ -26,6 +30,45 @@ type App struct {
 	// Auth says in one line how requests are authenticated, for start-up
 	// banners and logs.
 	Auth string
+	// AccessPoints maps every access point id to its topic.
+	AccessPoints map[string]string
+	topics       []string // of the access points that are not suspended
+}
+
+// Warm connects to Kafka ahead of the first request (kafka.Producer.Warm)
+// for the topics of the access points, within ctx.
+func (a *App) Warm(ctx context.Context) error { return a.Producer.Warm(ctx, a.topics) }
+
+// WarmLimit bounds a warm-up at start, so that an unreachable cluster
+// cannot hold a function's initialisation for long.
+const WarmLimit = 3 * time.Second
+
+// WarmInBackground warms a up within WarmLimit on its own goroutine,
+// logging what failed: overlapped with the runtime's first poll, the first
+// request finds the work done or in progress, never repeated.
+func (a *App) WarmInBackground(log *slog.Logger) {
+	go a.WarmNow(log)
+}
+
+// WarmNow warms a up within WarmLimit and logs what failed.
+func (a *App) WarmNow(log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), WarmLimit)
+	defer cancel()
+	start := time.Now()
+	if err := a.Warm(ctx); err != nil {
+		log.Warn("kafka warm-up incomplete; the first request finishes it", "err", err, "elapsed", time.Since(start).Round(time.Millisecond))
+		return
+	}
+	log.Debug("kafka warm-up done", "elapsed", time.Since(start).Round(time.Millisecond))
+}
+
+// Telemetry is what a main adds to watch the service; the zero value adds
+// nothing.
+type Telemetry struct {
+	// Observer sees every answered request (telemetry.Recorder).
+	Observer core.Observer
+	// KafkaHooks are franz-go hooks the client is built with (metrics).
+	KafkaHooks []kgo.Hook
 }
 
 // Mode says where the service runs, which decides the defaults that keep
@@ -40,15 +83,25 @@ const (
 )
 
 // New builds the producer and the service. It does not contact Kafka.
-// authOpts are the signature checks' options beyond what cfg says (the HTTP
-// server's tcauth.TrustForwardedHost).
-func New(cfg *config.Config, log *slog.Logger, mode Mode, authOpts ...tcauth.Option) (*App, error) {
+func New(cfg *config.Config, log *slog.Logger, mode Mode) (*App, error) {
+	return NewWith(cfg, log, mode, Telemetry{})
+}
+
+// NewWith is New with telemetry. Every configuration problem it finds is
+// reported at once.
+// authOpts are the signature checks' options beyond what cfg says (the
+// HTTP server's tcauth.TrustForwardedHost).
+func NewWith(cfg *config.Config, log *slog.Logger, mode Mode, tel Telemetry, authOpts ...tcauth.Option) (*App, error) {
+	var errs []error
 	if len(cfg.KafkaBrokers) == 0 {
-		return nil, fmt.Errorf("config: KAFKA_BROKERS is empty; name the Kafka bootstrap brokers")
+		errs = append(errs, errors.New("KAFKA_BROKERS is empty; name the Kafka bootstrap brokers"))
 	}
 	auth, summary, err := Authenticator(cfg, mode, authOpts...)
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, config.Problems(errs)
 	}
 	if auth == nil && mode == Deployed {
 		log.Warn(summary)
@@ -56,13 +109,53 @@ func New(cfg *config.Config, log *slog.Logger, mode Mode, authOpts ...tcauth.Opt
 	if cfg.KafkaTLSInsecure {
 		log.Warn("KAFKA_TLS_INSECURE_SKIP_VERIFY=true: the brokers' certificates are not checked; anyone on the path can read and change what is sent")
 	}
-	producer, err := kafka.New(KafkaConfig(cfg, log))
+	kcfg := KafkaConfig(cfg, log)
+	if len(tel.KafkaHooks) > 0 {
+		kcfg.Opts = append(kcfg.Opts, kgo.WithHooks(tel.KafkaHooks...))
+	}
+	producer, err := kafka.New(kcfg)
 	if err != nil {
 		return nil, err
 	}
 	opts := CoreOptions(cfg, log)
 	opts.Auth = auth
-	return &App{Service: core.New(opts, producer), Producer: producer, Auth: summary}, nil
+	var topics []string
+	for _, ap := range opts.AccessPoints {
+		if !ap.Suspended && !slices.Contains(topics, ap.Topic) {
+			topics = append(topics, ap.Topic)
+		}
+	}
+	opts.Observer = tel.Observer
+	return &App{Service: core.New(opts, producer), Producer: producer, Auth: summary, AccessPoints: cfg.AccessPoints, topics: topics}, nil
+}
+
+// Ready reports whether Kafka answers and every access point's topic
+// exists, asking once within ctx; its error says what is wrong.
+func (a *App) Ready(ctx context.Context) error {
+	topics := make([]string, 0, len(a.AccessPoints))
+	for _, t := range a.AccessPoints {
+		if !slices.Contains(topics, t) {
+			topics = append(topics, t)
+		}
+	}
+	slices.Sort(topics)
+	return a.Producer.Check(ctx, topics)
+}
+
+// StartupCheckTimeout bounds the start-up check of Kafka.
+const StartupCheckTimeout = 10 * time.Second
+
+// CheckAtStartup runs Ready once, bounded by StartupCheckTimeout, and logs
+// the outcome: Info when Kafka is ready, Warn with what is wrong otherwise.
+// It never stops the service: a cluster may become ready later.
+func (a *App) CheckAtStartup(log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), StartupCheckTimeout)
+	defer cancel()
+	if err := a.Ready(ctx); err != nil {
+		log.Warn("start-up check: kafka is not ready; requests that need what is missing fail until it is there", "err", err)
+		return
+	}
+	log.Info("start-up check: kafka answers and every access point's topic exists", "access_points", len(a.AccessPoints))
 }
 
 // Authenticator applies the authentication policy: signatures are required
@@ -81,7 +174,7 @@ func Authenticator(cfg *config.Config, mode Mode, opts ...tcauth.Option) (auth c
 	case len(cfg.Credentials) == 0 && mode == Local && cfg.Auth == "":
 		return nil, "authentication off: local mode without DATAHUB_CREDENTIALS accepts unsigned requests", nil
 	case len(cfg.Credentials) == 0:
-		return nil, "", fmt.Errorf("config: DATAHUB_CREDENTIALS is empty, and DATAHUB_AUTH=tc3 (the default) requires signed requests; " +
+		return nil, "", fmt.Errorf("DATAHUB_CREDENTIALS is empty, and DATAHUB_AUTH=tc3 (the default) requires signed requests; " +
 			"set DATAHUB_CREDENTIALS=SecretId:SecretKey, or DATAHUB_AUTH=none to accept unsigned requests")
 	}
 	creds := make([]tcauth.Credential, len(cfg.Credentials))
@@ -93,7 +186,7 @@ func Authenticator(cfg *config.Config, mode Mode, opts ...tcauth.Option) (auth c
 	}
 	v, err := tcauth.New(creds, opts...)
 	if err != nil {
-		return nil, "", fmt.Errorf("config: DATAHUB_CREDENTIALS: %w", err)
+		return nil, "", fmt.Errorf("DATAHUB_CREDENTIALS: %w", err)
 	}
 	summary = fmt.Sprintf("authentication on: TencentCloud signatures (TC3-HMAC-SHA256, HmacSHA256, HmacSHA1) with %d key(s) from DATAHUB_CREDENTIALS", len(creds))
 	// Said, not left silent: a SecretKey holding ':' would read as a
@@ -151,5 +244,7 @@ func CoreOptions(cfg *config.Config, log *slog.Logger) core.Options {
 		Timeout:         cfg.RequestTimeout,
 		ReplyMargin:     ReplyMargin,
 		Logger:          log,
+		CORSOrigins:     cfg.CORSOrigins,
+		RecordHeaders:   cfg.RecordHeaders,
 	}
 }

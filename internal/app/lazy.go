@@ -10,9 +10,10 @@ import (
 )
 
 // Lazy builds the App on first use and keeps it: the function mains' one
-// Kafka client per cold start. SCF sets a function's environment variables
-// on each invocation, not before the process starts, so configuration can
-// only be read when the first invocation arrives.
+// Kafka client per cold start. scf-go-lib sets a function's environment
+// variables on each invocation, so where they are not in the process
+// environment at start, configuration can only be read when the first
+// invocation arrives.
 //
 // A failed build is not kept: the next Get reads the configuration again.
 // Lazy is safe for concurrent use.
@@ -24,6 +25,11 @@ type Lazy struct {
 	Log   *slog.Logger
 	Level *slog.LevelVar
 	Mode  Mode
+	// Telemetry watches the App's service and client.
+	Telemetry Telemetry
+	// StartupCheck, when set, runs [App.CheckAtStartup] in the background
+	// after the App is built: a bounded look at Kafka that only logs.
+	StartupCheck bool
 
 	mu     sync.Mutex
 	app    *App
@@ -51,6 +57,9 @@ func (l *Lazy) Get() (*App, error) {
 		return nil, err
 	}
 	l.app = a
+	if l.StartupCheck {
+		go a.CheckAtStartup(l.Log)
+	}
 	return a, nil
 }
 
@@ -62,7 +71,7 @@ func (l *Lazy) build() (*App, error) {
 	if l.Level != nil {
 		l.Level.Set(cfg.LogLevel)
 	}
-	return New(cfg, l.Log, l.Mode)
+	return NewWith(cfg, l.Log, l.Mode, l.Telemetry)
 }
 
 // Close flushes and closes the producer, if one was built; Get fails

@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -36,7 +39,7 @@ type Config struct {
 	KafkaTLSServerName string        `envconfig:"KAFKA_TLS_SERVER_NAME" deploy:"optional" desc:"name the brokers' certificates must carry, instead of each broker's host name"`
 	KafkaTLSInsecure   bool          `envconfig:"KAFKA_TLS_INSECURE_SKIP_VERIFY" deploy:"optional" default:"false" desc:"true: do not check the brokers' certificates at all (warned about at start-up; for tests only)"`
 	KafkaCompression   string        `envconfig:"KAFKA_COMPRESSION" deploy:"optional" desc:"none, gzip, snappy, lz4 or zstd; empty keeps franz-go's default, snappy (a batch is sent compressed only if that makes it smaller)"`
-	KafkaDelivery      time.Duration `envconfig:"KAFKA_DELIVERY_TIMEOUT" default:"8s" desc:"how long a message may wait to be written before it fails; must be below DATAHUB_REQUEST_TIMEOUT"`
+	KafkaDelivery      time.Duration `envconfig:"KAFKA_DELIVERY_TIMEOUT" default:"8s" desc:"how long a message may wait to be written before it fails; at least 1s and below DATAHUB_REQUEST_TIMEOUT. Unset, it follows DATAHUB_REQUEST_TIMEOUT: 8s, or 4/5 of a request timeout under 10s"`
 	KafkaProduce       time.Duration `envconfig:"KAFKA_PRODUCE_TIMEOUT" default:"5s" desc:"how long a broker may take to answer one produce request before it is retried"`
 	KafkaRetries       int           `envconfig:"KAFKA_RECORD_RETRIES" default:"10" desc:"retries of a failed write before the broker's error is answered; 0 retries until KAFKA_DELIVERY_TIMEOUT"`
 
@@ -44,14 +47,17 @@ type Config struct {
 	Suspended       []string      `envconfig:"DATAHUB_SUSPENDED" desc:"comma-separated access point ids whose task is paused (they answer FailedOperation)"`
 	MaxMessages     int           `envconfig:"DATAHUB_MAX_MESSAGES" default:"500" desc:"most messages in one request"`
 	MaxMessageBytes int           `envconfig:"DATAHUB_MAX_MESSAGE_BYTES" default:"1000000" desc:"largest message, Body plus Key, in bytes; one such message in a record batch fits Kafka's default max.message.bytes (1048588)"`
-	MaxRequestBytes int           `envconfig:"DATAHUB_MAX_REQUEST_BYTES" default:"6291456" desc:"largest request body in bytes (6 MiB, the synchronous-invocation limit)"`
+	MaxRequestBytes int           `envconfig:"DATAHUB_MAX_REQUEST_BYTES" default:"6291456" desc:"largest request body in bytes (6 MiB, the synchronous-invocation limit). Unset, it follows DATAHUB_MAX_MESSAGE_BYTES: at least that plus 64 KiB"`
 	RequestTimeout  time.Duration `envconfig:"DATAHUB_REQUEST_TIMEOUT" default:"10s" desc:"longest time from receiving a request to answering it"`
 
-	Credentials       Credentials `envconfig:"DATAHUB_CREDENTIALS" desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
+	Credentials       Credentials `envconfig:"DATAHUB_CREDENTIALS" type:"SecretId:SecretKey[:ids],..." desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
 	CredentialsSecret string      `envconfig:"DATAHUB_CREDENTIALS_SECRET" deploy:"optional" desc:"Lambda: read more DATAHUB_CREDENTIALS (same form) from this Secrets Manager secret (ARN or name) or SSM parameter (ssm:/name) through the AWS Parameters and Secrets Lambda Extension"`
 	ConfigFile        string      `envconfig:"DATAHUB_CONFIG_FILE" deploy:"optional" desc:"YAML (or JSON) file with accessPoints and credentials, beyond the 4 KB environment; for an id or SecretId in both, the environment wins; suspensions add up"`
 	Hosts             []string    `envconfig:"DATAHUB_HOSTS" desc:"comma-separated host names requests may be signed for (the endpoint's own, without port); empty accepts the host each request was sent to"`
-	Auth              string      `envconfig:"DATAHUB_AUTH" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
+	Auth              string      `envconfig:"DATAHUB_AUTH" shown_default:"tc3" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
+
+	CORSOrigins   []string `envconfig:"DATAHUB_CORS_ORIGINS" desc:"browser origins allowed to call the endpoint (CORS), comma-separated, such as https://app.example.com; * allows any; empty turns CORS off"`
+	RecordHeaders []string `envconfig:"DATAHUB_RECORD_HEADERS" desc:"record headers added to every message, comma-separated: request-id, source-ip, received, traceparent; empty adds none"`
 
 	LogLevel slog.Level `envconfig:"LOG_LEVEL" default:"INFO" desc:"DEBUG, INFO, WARN or ERROR"`
 
@@ -210,19 +216,42 @@ const (
 	LocalTopic       = "local"
 )
 
+// Problems is the error for every configuration problem found at once:
+// "config: " and the one problem, or how many there are and each in turn.
+func Problems(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("config: %w", errs[0])
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = fmt.Sprintf("(%d) %v", i+1, e)
+	}
+	return &problems{errs: errs, msg: fmt.Sprintf("config: %d problems: %s", len(errs), strings.Join(msgs, "; "))}
+}
+
+type problems struct {
+	errs []error
+	msg  string
+}
+
+func (p *problems) Error() string   { return p.msg }
+func (p *problems) Unwrap() []error { return p.errs }
+
+// Defaults that follow another setting when their own variable is unset.
+const (
+	defaultDelivery     = 8 * time.Second
+	requestBytesHeadway = 64 << 10 // the envelope around the largest message
+)
+
 // Load reads the configuration from the environment and checks it. Its
-// error is one line that names the variable at fault.
+// error is one line that names every variable at fault.
 func Load() (*Config, error) {
 	var c Config
-	if err := envconfig.Process("", &c); err != nil {
-		var pe *envconfig.ParseError
-		if errors.As(err, &pe) && pe.KeyName == "DATAHUB_CREDENTIALS" { // never echo secret keys
-			return nil, fmt.Errorf("config: DATAHUB_CREDENTIALS: %v", pe.Err)
-		}
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("config: %s=%q is not %s: %v", pe.KeyName, pe.Value, kinds[pe.TypeName], pe.Err)
-		}
-		return nil, fmt.Errorf("config: %w", err)
+	if errs := process(&c); len(errs) > 0 {
+		return nil, Problems(errs)
 	}
 	if err := c.loadFile(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -233,8 +262,9 @@ func Load() (*Config, error) {
 	if len(c.KafkaBrokers) == 0 && len(c.AccessPoints) == 0 {
 		c.AccessPoints = AccessPoints{LocalAccessPoint: LocalTopic}
 	}
-	if err := c.check(); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+	c.follow(isSet)
+	if errs := c.check(isSet); len(errs) > 0 {
+		return nil, Problems(errs)
 	}
 	tc, err := c.buildTLS()
 	if err != nil {
@@ -244,94 +274,199 @@ func Load() (*Config, error) {
 	return &c, nil
 }
 
-func (c *Config) check() error {
+// process reads every variable into c, each on its own, so that every
+// malformed value is reported, not only the first envconfig meets.
+func process(c *Config) []error {
+	v := reflect.ValueOf(c).Elem()
+	var errs []error
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if !f.IsExported() {
+			continue // built by Load, not read
+		}
+		one := reflect.New(reflect.StructOf([]reflect.StructField{{Name: f.Name, Type: f.Type, Tag: f.Tag}}))
+		if err := envconfig.Process("", one.Interface()); err != nil {
+			errs = append(errs, parseError(err))
+			continue
+		}
+		v.Field(i).Set(one.Elem().Field(0))
+	}
+	return errs
+}
+
+// parseError says which variable is malformed and what it should be.
+func parseError(err error) error {
+	var pe *envconfig.ParseError
+	switch {
+	case errors.As(err, &pe) && pe.KeyName == "DATAHUB_CREDENTIALS": // never echo secret keys
+		return fmt.Errorf("DATAHUB_CREDENTIALS: %v", pe.Err)
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s=%q is not %s: %v", pe.KeyName, pe.Value, kinds[pe.TypeName], pe.Err)
+	}
+	return err
+}
+
+// isSet reports whether the variable is set in the environment.
+func isSet(name string) bool {
+	_, ok := os.LookupEnv(name)
+	return ok
+}
+
+// follow makes the defaults that depend on another setting follow it when
+// the user set that one and not their own: a shorter request timeout
+// shortens the delivery timeout, a larger message limit raises the
+// request limit. Errors then name the variable the user set.
+func (c *Config) follow(set func(string) bool) {
+	if !set("KAFKA_DELIVERY_TIMEOUT") && c.RequestTimeout > 0 && c.KafkaDelivery >= c.RequestTimeout {
+		c.KafkaDelivery = min(defaultDelivery, c.RequestTimeout*4/5)
+	}
+	if !set("DATAHUB_MAX_REQUEST_BYTES") && c.MaxMessageBytes > 0 && c.MaxRequestBytes < c.MaxMessageBytes+requestBytesHeadway {
+		c.MaxRequestBytes = c.MaxMessageBytes + requestBytesHeadway
+	}
+}
+
+// check returns every problem of c, in the order of the variables.
+func (c *Config) check(set func(string) bool) []error {
+	var errs []error
+	problem := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	for _, b := range c.KafkaBrokers {
 		host, port, err := net.SplitHostPort(strings.TrimSpace(b))
 		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("KAFKA_BROKERS: %q is not host:port", b)
+			problem("KAFKA_BROKERS: %q is not host:port", b)
 		}
 	}
 	if len(c.KafkaBrokers) > 0 && len(c.AccessPoints) == 0 {
-		return errors.New("DATAHUB_ACCESS_POINTS is empty: name at least one access point and its topic (datahub-abc=topicDev)")
+		problem("DATAHUB_ACCESS_POINTS is empty: name at least one access point and its topic (datahub-abc=topicDev)")
 	}
-	for id, topic := range c.AccessPoints {
+	ids := make([]string, 0, len(c.AccessPoints))
+	for id := range c.AccessPoints {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		topic := c.AccessPoints[id]
 		if !validID.MatchString(id) {
-			return fmt.Errorf("DATAHUB_ACCESS_POINTS: access point id %q may hold only letters, digits, '.', '_' and '-'", id)
+			problem("DATAHUB_ACCESS_POINTS: access point id %q may hold only letters, digits, '.', '_' and '-'", id)
 		}
 		if !validTopic.MatchString(topic) || topic == "." || topic == ".." {
-			return fmt.Errorf("DATAHUB_ACCESS_POINTS: %q is not a valid Kafka topic name (for %s)", topic, id)
+			problem("DATAHUB_ACCESS_POINTS: %q is not a valid Kafka topic name (for %s)", topic, id)
 		}
 	}
 	for _, id := range c.Suspended {
 		if _, ok := c.AccessPoints[id]; !ok {
-			return fmt.Errorf("DATAHUB_SUSPENDED: %s is not in DATAHUB_ACCESS_POINTS", id)
+			problem("DATAHUB_SUSPENDED: %s is not in DATAHUB_ACCESS_POINTS", id)
 		}
 	}
 	for _, cred := range c.Credentials {
 		for i, id := range cred.DataHubIDs {
 			// Not named: the list may be the tail of a SecretKey holding ':'.
 			if _, ok := c.AccessPoints[id]; !ok {
-				return fmt.Errorf("DATAHUB_CREDENTIALS: %s: access point %d of its list is not in DATAHUB_ACCESS_POINTS (or the SecretKey holds ':', and a SecretKey may not contain ':')", cred.SecretID, i+1)
+				problem("DATAHUB_CREDENTIALS: %s: access point %d of its list is not in DATAHUB_ACCESS_POINTS (or the SecretKey holds ':', and a SecretKey may not contain ':')", cred.SecretID, i+1)
 			}
 		}
 	}
 	switch c.Auth {
-	case "", AuthTC3, AuthNone:
+	case "", AuthTC3:
+		if len(c.KafkaBrokers) > 0 && len(c.Credentials) == 0 {
+			// Deployed on a real cluster: signatures are required.
+			problem("DATAHUB_CREDENTIALS is empty, and DATAHUB_AUTH=tc3 (the default) requires signed requests; " +
+				"set DATAHUB_CREDENTIALS=SecretId:SecretKey, or DATAHUB_AUTH=none to accept unsigned requests")
+		}
+	case AuthNone:
 	default:
-		return fmt.Errorf("DATAHUB_AUTH: %q is not tc3 or none", c.Auth)
+		problem("DATAHUB_AUTH: %q is not tc3 or none", c.Auth)
 	}
 	switch c.KafkaSASLMechanism {
 	case "":
 		if c.KafkaSASLUser != "" || c.KafkaSASLPassword != "" {
-			return errors.New("KAFKA_SASL_MECHANISM is empty, but KAFKA_SASL_USER or KAFKA_SASL_PASSWORD is set: name the mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
+			problem("KAFKA_SASL_MECHANISM is empty, but KAFKA_SASL_USER or KAFKA_SASL_PASSWORD is set: name the mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
 		}
 	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 		if c.KafkaSASLUser == "" || c.KafkaSASLPassword == "" {
-			return fmt.Errorf("KAFKA_SASL_MECHANISM is %s: set KAFKA_SASL_USER and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_SECRET) too", c.KafkaSASLMechanism)
+			problem("KAFKA_SASL_MECHANISM is %s: set KAFKA_SASL_USER and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_SECRET) too", c.KafkaSASLMechanism)
 		}
 	case MechanismMSKIAM:
 		if c.KafkaSASLUser != "" || c.KafkaSASLPassword != "" {
-			return errors.New("KAFKA_SASL_MECHANISM is AWS_MSK_IAM, which signs with the function's AWS credentials: leave KAFKA_SASL_USER and KAFKA_SASL_PASSWORD empty")
+			problem("KAFKA_SASL_MECHANISM is AWS_MSK_IAM, which signs with the function's AWS credentials: leave KAFKA_SASL_USER and KAFKA_SASL_PASSWORD empty")
 		}
 		if _, err := AWSCredentials(); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	default:
-		return fmt.Errorf("KAFKA_SASL_MECHANISM: %q is not PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM", c.KafkaSASLMechanism)
+		problem("KAFKA_SASL_MECHANISM: %q is not PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM", c.KafkaSASLMechanism)
 	}
 	switch c.KafkaCompression {
 	case "", "none", "gzip", "snappy", "lz4", "zstd":
 	default:
-		return fmt.Errorf("KAFKA_COMPRESSION: %q is not none, gzip, snappy, lz4 or zstd", c.KafkaCompression)
+		problem("KAFKA_COMPRESSION: %q is not none, gzip, snappy, lz4 or zstd", c.KafkaCompression)
+	}
+	if c.MaxMessages < 1 {
+		problem("DATAHUB_MAX_MESSAGES: %d, want at least 1", c.MaxMessages)
+	}
+	if c.MaxMessageBytes < 1 {
+		problem("DATAHUB_MAX_MESSAGE_BYTES: %d, want at least 1", c.MaxMessageBytes)
+	} else if c.MaxRequestBytes < c.MaxMessageBytes {
+		problem("DATAHUB_MAX_REQUEST_BYTES: %d, want at least DATAHUB_MAX_MESSAGE_BYTES (%d)", c.MaxRequestBytes, c.MaxMessageBytes)
 	}
 	switch {
-	case c.MaxMessages < 1:
-		return fmt.Errorf("DATAHUB_MAX_MESSAGES: %d, want at least 1", c.MaxMessages)
-	case c.MaxMessageBytes < 1:
-		return fmt.Errorf("DATAHUB_MAX_MESSAGE_BYTES: %d, want at least 1", c.MaxMessageBytes)
-	case c.MaxRequestBytes < c.MaxMessageBytes:
-		return fmt.Errorf("DATAHUB_MAX_REQUEST_BYTES: %d, want at least DATAHUB_MAX_MESSAGE_BYTES (%d)", c.MaxRequestBytes, c.MaxMessageBytes)
 	case c.RequestTimeout <= 0:
-		return fmt.Errorf("DATAHUB_REQUEST_TIMEOUT: %s, want more than 0", c.RequestTimeout)
+		problem("DATAHUB_REQUEST_TIMEOUT: %s, want more than 0", c.RequestTimeout)
+	case (c.KafkaDelivery < time.Second || c.KafkaDelivery >= c.RequestTimeout) && !set("KAFKA_DELIVERY_TIMEOUT"):
+		// The delivery timeout followed the request timeout and is still
+		// out of range: the request timeout is what the user set.
+		problem("DATAHUB_REQUEST_TIMEOUT: %s, want more than 1.25s (KAFKA_DELIVERY_TIMEOUT, 4/5 of it when unset, must be at least 1s)", c.RequestTimeout)
 	case c.KafkaDelivery < time.Second || c.KafkaDelivery >= c.RequestTimeout:
 		// franz-go refuses a delivery timeout under one second.
-		return fmt.Errorf("KAFKA_DELIVERY_TIMEOUT: %s, want at least 1s and less than DATAHUB_REQUEST_TIMEOUT (%s)", c.KafkaDelivery, c.RequestTimeout)
-	case c.KafkaRetries < 0:
-		return fmt.Errorf("KAFKA_RECORD_RETRIES: %d, want 0 or more", c.KafkaRetries)
-	case c.KafkaProduce <= 0:
-		return fmt.Errorf("KAFKA_PRODUCE_TIMEOUT: %s, want more than 0", c.KafkaProduce)
+		problem("KAFKA_DELIVERY_TIMEOUT: %s, want at least 1s and less than DATAHUB_REQUEST_TIMEOUT (%s)", c.KafkaDelivery, c.RequestTimeout)
 	}
-	return nil
+	if c.KafkaRetries < 0 {
+		problem("KAFKA_RECORD_RETRIES: %d, want 0 or more", c.KafkaRetries)
+	}
+	if c.KafkaProduce <= 0 {
+		problem("KAFKA_PRODUCE_TIMEOUT: %s, want more than 0", c.KafkaProduce)
+	}
+	for _, h := range c.RecordHeaders {
+		if !slices.Contains(recordHeaders, h) {
+			problem("DATAHUB_RECORD_HEADERS: %q is not one of %s", h, strings.Join(recordHeaders, ", "))
+		}
+	}
+	for _, o := range c.CORSOrigins {
+		if o != "*" && !validOrigin.MatchString(o) {
+			problem("DATAHUB_CORS_ORIGINS: %q is not * or an origin such as https://app.example.com (scheme, host and optional port, no path)", o)
+		}
+	}
+	return errs
 }
+
+// recordHeaders are the values DATAHUB_RECORD_HEADERS may hold (core's
+// RecordHeader* names; config does not import core).
+var recordHeaders = []string{"request-id", "source-ip", "received", "traceparent"}
+
+var validOrigin = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$`)
+
+// usageFormat is envconfig's table, with the type and default a field's
+// type and shown_default tags give where envconfig's own would be wrong
+// (a list of structs) or blank (a default that depends on the mode).
+const usageFormat = `This application is configured via the environment. The following environment
+variables can be used:
+
+KEY	TYPE	DEFAULT	REQUIRED	DESCRIPTION
+{{range .}}{{usage_key .}}	{{with .Tags.Get "type"}}{{.}}{{else}}{{usage_type .}}{{end}}	{{with .Tags.Get "shown_default"}}{{.}}{{else}}{{usage_default .}}{{end}}	{{usage_required .}}	{{usage_description .}}
+{{end}}`
+
+// usageRows is usageFormat's rows without its header, for more specs in
+// the same table.
+const usageRows = `{{range .}}{{usage_key .}}	{{with .Tags.Get "type"}}{{.}}{{else}}{{usage_type .}}{{end}}	{{with .Tags.Get "shown_default"}}{{.}}{{else}}{{usage_default .}}{{end}}	{{usage_required .}}	{{usage_description .}}
+{{end}}`
 
 // Usage writes the variables, their defaults and descriptions (envconfig's
 // table) of Config and of the extra specs given (such as HTTPServer).
 func Usage(extra ...any) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	envconfig.Usagef("", &Config{}, tw, envconfig.DefaultTableFormat)
-	for _, spec := range extra { // more rows of the same table
-		envconfig.Usagef("", spec, tw, "{{range .}}{{usage_key .}}\t{{usage_type .}}\t{{usage_default .}}\t{{usage_required .}}\t{{usage_description .}}\n{{end}}")
+	envconfig.Usagef("", &Config{}, tw, usageFormat)
+	for _, spec := range extra {
+		envconfig.Usagef("", spec, tw, usageRows)
 	}
 	tw.Flush()
 	return b.String()

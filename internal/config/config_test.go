@@ -52,6 +52,7 @@ func TestLoad(t *testing.T) {
 		"DATAHUB_ACCESS_POINTS": " datahub-abc=topicDev , datahub-def=topicProd",
 		"DATAHUB_SUSPENDED":     "datahub-def",
 		"DATAHUB_MAX_MESSAGES":  "100",
+		"DATAHUB_CREDENTIALS":   "AKID1:key1",
 		"LOG_LEVEL":             "debug",
 	})
 	c, err := Load()
@@ -79,12 +80,17 @@ func TestLoadErrors(t *testing.T) {
 		{"KAFKA_DELIVERY_TIMEOUT", "20s", "config: KAFKA_DELIVERY_TIMEOUT: 20s, want at least 1s and less than DATAHUB_REQUEST_TIMEOUT (10s)"},
 		{"KAFKA_TLS", "maybe", `config: KAFKA_TLS="maybe" is not true or false`},
 		{"LOG_LEVEL", "loud", `config: LOG_LEVEL="loud" is not a log level`},
-		{"KAFKA_BROKERS", "nohostport", `config: KAFKA_BROKERS: "nohostport" is not host:port`},
-		{"KAFKA_BROKERS", "b1:9092,,b2:9092", `config: KAFKA_BROKERS: "" is not host:port`},
-		{"KAFKA_BROKERS", "b1:http", `config: KAFKA_BROKERS: "b1:http" is not host:port`},
+		{"KAFKA_BROKERS", "nohostport", `KAFKA_BROKERS: "nohostport" is not host:port`},
+		{"KAFKA_BROKERS", "b1:9092,,b2:9092", `KAFKA_BROKERS: "" is not host:port`},
+		{"KAFKA_BROKERS", "b1:http", `KAFKA_BROKERS: "b1:http" is not host:port`},
 		{"KAFKA_SASL_USER", "user", "config: KAFKA_SASL_MECHANISM is empty, but KAFKA_SASL_USER or KAFKA_SASL_PASSWORD is set"},
 		{"KAFKA_SASL_MECHANISM", "PLAIN", "config: KAFKA_SASL_MECHANISM is PLAIN: set KAFKA_SASL_USER and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_SECRET) too"},
 		{"DATAHUB_MAX_REQUEST_BYTES", "10", "config: DATAHUB_MAX_REQUEST_BYTES: 10, want at least DATAHUB_MAX_MESSAGE_BYTES (1000000)"},
+		// A delivery timeout that follows a too-short request timeout:
+		// the error names the variable that was set.
+		{"DATAHUB_REQUEST_TIMEOUT", "1s", "config: DATAHUB_REQUEST_TIMEOUT: 1s, want more than 1.25s"},
+		{"DATAHUB_RECORD_HEADERS", "request-id,body", `config: DATAHUB_RECORD_HEADERS: "body" is not one of request-id, source-ip, received, traceparent`},
+		{"DATAHUB_CORS_ORIGINS", "https://a.example/path", `config: DATAHUB_CORS_ORIGINS: "https://a.example/path" is not * or an origin`},
 	} {
 		setenv(t, map[string]string{tt.env: tt.value})
 		_, err := Load()
@@ -110,9 +116,61 @@ func TestAccessPointDefaults(t *testing.T) {
 	if !reflect.DeepEqual(c.AccessPoints, AccessPoints{"datahub-local": "local"}) {
 		t.Errorf("local mode access points %v", c.AccessPoints)
 	}
-	setenv(t, map[string]string{"KAFKA_BROKERS": "b1:9092"})
+	setenv(t, map[string]string{"KAFKA_BROKERS": "b1:9092", "DATAHUB_AUTH": "none"})
 	if _, err := Load(); err == nil || !strings.HasPrefix(err.Error(), "config: DATAHUB_ACCESS_POINTS is empty") {
 		t.Errorf("brokers without access points: %v", err)
+	}
+}
+
+// TestEveryProblemAtOnce: a start with KAFKA_BROKERS alone names both
+// missing settings, and every other problem, in one error.
+func TestEveryProblemAtOnce(t *testing.T) {
+	setenv(t, map[string]string{"KAFKA_BROKERS": "b1:9092", "DATAHUB_MAX_MESSAGES": "0"})
+	_, err := Load()
+	want := []string{"config: 3 problems: (1) DATAHUB_ACCESS_POINTS is empty", "(2) DATAHUB_CREDENTIALS is empty", "(3) DATAHUB_MAX_MESSAGES: 0"}
+	for _, w := range want {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v, want it to contain %q", err, w)
+		}
+	}
+}
+
+// TestEveryMalformedValueAtOnce: malformed values are reported together,
+// each naming its variable.
+func TestEveryMalformedValueAtOnce(t *testing.T) {
+	setenv(t, map[string]string{"DATAHUB_MAX_MESSAGES": "lots", "KAFKA_TLS": "maybe", "DATAHUB_CREDENTIALS": "AKID1"})
+	_, err := Load()
+	for _, w := range []string{"config: 3 problems: ", `KAFKA_TLS="maybe" is not true or false`, `DATAHUB_MAX_MESSAGES="lots" is not a whole number`,
+		"DATAHUB_CREDENTIALS: entry 1 is not SecretId:SecretKey"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v, want it to contain %q", err, w)
+		}
+	}
+}
+
+// TestDefaultsFollow: a default that depends on another setting follows
+// it when only that one is set, and stays when both are.
+func TestDefaultsFollow(t *testing.T) {
+	for _, tt := range []struct {
+		env          map[string]string
+		delivery     time.Duration
+		requestBytes int
+	}{
+		{map[string]string{"DATAHUB_REQUEST_TIMEOUT": "3s"}, 2400 * time.Millisecond, 6 << 20},
+		{map[string]string{"DATAHUB_REQUEST_TIMEOUT": "30s"}, 8 * time.Second, 6 << 20},
+		{map[string]string{"DATAHUB_REQUEST_TIMEOUT": "3s", "KAFKA_DELIVERY_TIMEOUT": "2s"}, 2 * time.Second, 6 << 20},
+		{map[string]string{"DATAHUB_MAX_MESSAGE_BYTES": "10000000"}, 8 * time.Second, 10000000 + 64<<10},
+		{map[string]string{"DATAHUB_MAX_MESSAGE_BYTES": "10000000", "DATAHUB_MAX_REQUEST_BYTES": "20000000"}, 8 * time.Second, 20000000},
+	} {
+		setenv(t, tt.env)
+		c, err := Load()
+		if err != nil {
+			t.Errorf("%v: %v", tt.env, err)
+			continue
+		}
+		if c.KafkaDelivery != tt.delivery || c.MaxRequestBytes != tt.requestBytes {
+			t.Errorf("%v: delivery %s, request bytes %d; want %s, %d", tt.env, c.KafkaDelivery, c.MaxRequestBytes, tt.delivery, tt.requestBytes)
+		}
 	}
 }
 

@@ -32,7 +32,8 @@ func selfSigned(t *testing.T) (certPEM, keyPEM string) {
 func TestTLSSettings(t *testing.T) {
 	cert, key := selfSigned(t)
 	certFile, keyFile := writeFile(t, "c.pem", cert), writeFile(t, "k.pem", key)
-	base := map[string]string{"KAFKA_BROKERS": "b1:9093", "DATAHUB_ACCESS_POINTS": "datahub-a=t"}
+	// A real cluster needs keys (or DATAHUB_AUTH=none) before its TLS settings matter.
+	base := map[string]string{"KAFKA_BROKERS": "b1:9093", "DATAHUB_ACCESS_POINTS": "datahub-a=t", "DATAHUB_AUTH": "none"}
 	with := func(kv ...string) map[string]string {
 		m := map[string]string{}
 		for k, v := range base {
@@ -86,7 +87,7 @@ func TestTLSSettings(t *testing.T) {
 }
 
 func TestMSKIAMSettings(t *testing.T) {
-	env := map[string]string{"KAFKA_BROKERS": "b-1.msk.example:9098", "DATAHUB_ACCESS_POINTS": "datahub-a=t", "KAFKA_SASL_MECHANISM": "AWS_MSK_IAM", "KAFKA_TLS": "true"}
+	env := map[string]string{"KAFKA_BROKERS": "b-1.msk.example:9098", "DATAHUB_ACCESS_POINTS": "datahub-a=t", "KAFKA_SASL_MECHANISM": "AWS_MSK_IAM", "KAFKA_TLS": "true", "DATAHUB_AUTH": "none"}
 	setenv(t, env)
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "AWS_MSK_IAM, but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is empty") {

@@ -44,8 +44,11 @@ func FuzzParsers(f *testing.F) {
 			if err = c.AccessPoints.Decode(points); err != nil {
 				return
 			}
-			err = c.check()
-			credErr = err != nil && strings.HasPrefix(err.Error(), "DATAHUB_CREDENTIALS")
+			for _, e := range c.check(func(string) bool { return false }) {
+				if strings.HasPrefix(e.Error(), "DATAHUB_CREDENTIALS") {
+					err, credErr = e, true
+				}
+			}
 		})
 		if !credErr {
 			return
@@ -90,7 +93,7 @@ func FuzzConfigFile(f *testing.F) {
 		fuzzcheck.Cost(t, len(raw), 512, 256<<10, func() {
 			c := Config{ConfigFile: path, MaxMessages: 1, MaxMessageBytes: 1, MaxRequestBytes: 1, RequestTimeout: 10 * time.Second, KafkaDelivery: time.Second, KafkaProduce: time.Second}
 			if c.loadFile() == nil {
-				_ = c.check()
+				_ = c.check(func(string) bool { return false })
 			}
 		})
 	})

@@ -17,6 +17,10 @@ func successEnvelope(idPrefix []byte, received time.Time, placements []Placement
 	recv := received.UnixMilli()
 	buf := make([]byte, 0, 64+len(requestID)+len(placements)*(len(idPrefix)+48))
 	buf = append(buf, `{"Response":{"MessageId":[`...)
+	// The records of a request share one timestamp: its ":recv:sent\"" tail
+	// is formatted once.
+	var tail []byte
+	var tailFor int64
 	for i, p := range placements {
 		if i > 0 {
 			buf = append(buf, ',')
@@ -26,11 +30,11 @@ func successEnvelope(idPrefix []byte, received time.Time, placements []Placement
 		buf = strconv.AppendInt(buf, int64(p.Partition), 10)
 		buf = append(buf, ':')
 		buf = strconv.AppendInt(buf, p.Offset, 10)
-		buf = append(buf, ':')
-		buf = strconv.AppendInt(buf, recv, 10)
-		buf = append(buf, ':')
-		buf = strconv.AppendInt(buf, p.Timestamp.UnixMilli(), 10)
-		buf = append(buf, '"')
+		if sent := p.Timestamp.UnixMilli(); tail == nil || sent != tailFor {
+			tail = strconv.AppendInt(append(strconv.AppendInt(append(tail[:0], ':'), recv, 10), ':'), sent, 10)
+			tail, tailFor = append(tail, '"'), sent
+		}
+		buf = append(buf, tail...)
 	}
 	buf = append(buf, `],"RequestId":"`...)
 	buf = appendJSONStringBody(buf, requestID)
@@ -62,6 +66,14 @@ func errorEnvelope(e *Error, requestID string) []byte {
 
 // appendJSONStringBody appends s as the inside of a JSON string literal.
 func appendJSONStringBody(buf []byte, s string) []byte {
+	plain := true // nothing that encoding/json would escape (it escapes <, > and &)
+	for i := 0; i < len(s) && plain; i++ {
+		ch := s[i]
+		plain = ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' && ch != '<' && ch != '>' && ch != '&'
+	}
+	if plain {
+		return append(buf, s...)
+	}
 	quoted, _ := json.Marshal(s) // a string always marshals
 	return append(buf, quoted[1:len(quoted)-1]...)
 }

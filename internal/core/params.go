@@ -16,6 +16,9 @@ import (
 type Message struct {
 	Key   []byte // nil when the request's Key is missing, null or empty
 	Value []byte // the message Body
+	// Headers are the record headers (Options.RecordHeaders); every
+	// message of a request shares one slice. Nil when none are configured.
+	Headers []RecordHeader
 }
 
 // call is a decoded SendMessage request.
@@ -75,11 +78,20 @@ func (t *text) UnmarshalJSON(data []byte) error {
 
 var errNotUTF8 = errors.New("string is not valid UTF-8")
 
-// decodeJSON reads a TC3 JSON body. It decodes the body once; only when
-// that fails does it look again to say what is wrong and where. A Message
-// list longer than maxMessages is refused before it is decoded: 6 MiB of
-// {"Body":""} would be half a million messages.
+// decodeJSON reads a TC3 JSON body: in one pass (decodeBody) when it has
+// the usual shape, else with encoding/json (decodeJSONStd).
 func decodeJSON(body []byte, maxMessages int, c *call) error {
+	if decodeBody(body, maxMessages, c) {
+		return nil
+	}
+	return decodeJSONStd(body, maxMessages, c)
+}
+
+// decodeJSONStd reads a TC3 JSON body with encoding/json. It decodes the
+// body once; only when that fails does it look again to say what is wrong
+// and where. A Message list longer than maxMessages is refused before it
+// is decoded: 6 MiB of {"Body":""} would be half a million messages.
+func decodeJSONStd(body []byte, maxMessages int, c *call) error {
 	n := countMessages(body)
 	if n > maxMessages {
 		return tooManyMessages(n, maxMessages)

@@ -21,7 +21,11 @@ type Request struct {
 	Path     string      // the request path as the client sent it (escaped), stage prefix included
 	RawQuery string      // the query string without '?'
 	Header   http.Header // canonical keys; values are never split on commas
-	Body     []byte      // the body as sent, decoded from any gateway encoding (adapters/gateway)
+	// Body is the body as sent, decoded from any gateway encoding
+	// (adapters/gateway). Message keys and values may be sub-slices of it,
+	// handed to Kafka as they are: an adapter must not reuse its buffer once
+	// Handle has it (a timed-out request's records may still be in flight).
+	Body []byte
 
 	// RequestID is the gateway's or runtime's id for this invocation, if it
 	// has one; the core makes a fresh UUID when it is empty.
@@ -35,6 +39,10 @@ type Request struct {
 	SourceIP string
 	// Received is when the request reached the access layer; zero means now.
 	Received time.Time
+	// TraceID is the platform's trace id for this invocation (AWS X-Ray's
+	// Root=...), if it has one; with DATAHUB_RECORD_HEADERS=traceparent it
+	// is added to every record as x-amzn-trace-id.
+	TraceID string
 }
 
 // Response is what the access layer answers. API errors are HTTP 200 too,
@@ -44,4 +52,9 @@ type Response struct {
 	ContentType string
 	RequestID   string
 	Body        []byte
+	// Header holds the other response headers, keys as they go on the
+	// wire (X-TC-RequestId, CORS): adapters copy every one into their reply.
+	Header http.Header
+	// Stats is what the core measured, for logs and metrics; it is never sent.
+	Stats Stats
 }

@@ -71,6 +71,14 @@ type Options struct {
 	// Auth checks signatures; nil serves unauthenticated requests.
 	Auth   Authenticator
 	Logger *slog.Logger
+	// Observer sees every answered request (logs, metrics); nil: none.
+	Observer Observer
+	// CORSOrigins are the browser origins allowed to call the service
+	// ("*" for any); empty turns CORS off, and OPTIONS is refused.
+	CORSOrigins []string
+	// RecordHeaders are the record headers added to every message
+	// (RecordHeaderRequestID, ...); empty adds none.
+	RecordHeaders []string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -140,30 +148,45 @@ func (s *Service) Handle(ctx context.Context, r *Request) *Response {
 	ctx, cancel := context.WithDeadline(ctx, s.deadline(ctx, received))
 	defer cancel()
 
-	c, ap, placements, err := s.safeSendMessage(ctx, r, received)
+	if resp := s.preflight(r, id); resp != nil {
+		return s.finish(ctx, r, resp, received)
+	}
+	var st Stats
+	c, ap, placements, err := s.safeSendMessage(ctx, r, id, received, &st)
 	if err != nil {
-		return s.fail(ctx, r, id, c, err)
+		resp := s.fail(ctx, r, id, c, err)
+		resp.Stats.Auth, resp.Stats.Decode, resp.Stats.Produce = st.Auth, st.Decode, st.Produce
+		resp.Stats.Topic = ap.Topic
+		return s.finish(ctx, r, resp, received)
 	}
-	if s.log.Enabled(ctx, slog.LevelDebug) {
-		s.log.LogAttrs(ctx, slog.LevelDebug, "sent", slog.String("request_id", id),
-			slog.String("datahub_id", c.DataHubID), slog.Int("messages", len(c.Messages)),
-			slog.Duration("elapsed", s.now().Sub(received)))
-	}
-	return &Response{StatusCode: http.StatusOK, ContentType: contentTypeJSON, RequestID: id,
+	resp := &Response{StatusCode: http.StatusOK, ContentType: contentTypeJSON, RequestID: id,
 		Body: successEnvelope(ap.idPrefix, received, placements, id)}
+	resp.Stats = st
+	resp.Stats.Code = CodeOK
+	resp.Stats.DataHubID, resp.Stats.Topic, resp.Stats.Messages = c.DataHubID, ap.Topic, len(c.Messages)
+	return s.finish(ctx, r, resp, received)
 }
 
 // Fail answers a request that an adapter could not hand to Handle (a body
 // over the size limit that it did not read, a body that is not valid
 // base64) with err's envelope, logged as Handle logs.
 func (s *Service) Fail(ctx context.Context, r *Request, err error) *Response {
-	return s.fail(ctx, r, requestID(r), nil, err)
+	received := r.Received
+	if received.IsZero() {
+		received = s.now()
+	}
+	return s.finish(ctx, r, s.fail(ctx, r, requestID(r), nil, err), received)
 }
 
 func (s *Service) fail(ctx context.Context, r *Request, id string, c *call, err error) *Response {
 	apiErr := asAPIError(err)
 	s.logFailure(ctx, r, id, c, apiErr)
-	return &Response{StatusCode: http.StatusOK, ContentType: contentTypeJSON, RequestID: id, Body: errorEnvelope(apiErr, id)}
+	resp := &Response{StatusCode: http.StatusOK, ContentType: contentTypeJSON, RequestID: id, Body: errorEnvelope(apiErr, id)}
+	resp.Stats.Code, resp.Stats.Message = apiErr.Code, apiErr.Message
+	if c != nil {
+		resp.Stats.DataHubID, resp.Stats.Messages = c.DataHubID, len(c.Messages)
+	}
+	return resp
 }
 
 func requestID(r *Request) string {
@@ -185,17 +208,18 @@ func (s *Service) deadline(ctx context.Context, received time.Time) time.Time {
 
 // safeSendMessage is sendMessage with a panic turned into an error, so that
 // a bug costs one InternalError reply and not the process.
-func (s *Service) safeSendMessage(ctx context.Context, r *Request, received time.Time) (c *call, ap accessPoint, p []Placement, err error) {
+func (s *Service) safeSendMessage(ctx context.Context, r *Request, id string, received time.Time, st *Stats) (c *call, ap accessPoint, p []Placement, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
 		}
 	}()
-	return s.sendMessage(ctx, r, received)
+	return s.sendMessage(ctx, r, id, received, st)
 }
 
-// sendMessage checks the request, validates all of it and produces it.
-func (s *Service) sendMessage(ctx context.Context, r *Request, received time.Time) (*call, accessPoint, []Placement, error) {
+// sendMessage checks the request, validates all of it and produces it,
+// timing each step into st.
+func (s *Service) sendMessage(ctx context.Context, r *Request, id string, received time.Time, st *Stats) (*call, accessPoint, []Placement, error) {
 	c := &call{missingBody: -1}
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return c, accessPoint{}, nil, Errorf(CodeUnsupportedProtocol, "method %s is not supported; use POST (or GET for small requests)", r.Method)
@@ -204,26 +228,36 @@ func (s *Service) sendMessage(ctx context.Context, r *Request, received time.Tim
 		return c, accessPoint{}, nil, Errorf(CodeRequestSizeLimitExceeded, "request body is %d bytes, limit %d", len(r.Body), s.opts.MaxRequestBytes)
 	}
 	var caller *Caller
+	mark := s.now()
 	if s.opts.Auth != nil {
-		who, err := s.opts.Auth.Authenticate(r, s.now())
+		who, err := s.opts.Auth.Authenticate(r, mark)
+		st.Auth = s.now().Sub(mark)
 		if err != nil {
 			return c, accessPoint{}, nil, err
 		}
 		caller = &who
+		mark = mark.Add(st.Auth)
 	}
-	if err := s.decode(r, c); err != nil {
+	err := s.decode(r, c)
+	if err != nil {
+		st.Decode = s.now().Sub(mark)
 		return c, accessPoint{}, nil, err
 	}
 	ap, err := s.validate(c, caller)
+	st.Decode = s.now().Sub(mark)
 	if err != nil {
 		return c, ap, nil, err
 	}
+	s.addRecordHeaders(r, id, c.Messages, received)
 	if ctx.Err() != nil {
 		// A slow upload can use up the time before anything is sent.
 		return c, ap, nil, Errorf(CodeFailedOperation, "request timed out before any message was sent (%s after it was received): 0 of %d messages written", s.now().Sub(received).Round(time.Millisecond), len(c.Messages))
 	}
 	placements := make([]Placement, len(c.Messages))
-	if err := s.producer.Produce(ctx, ap.Topic, c.Messages, placements); err != nil {
+	mark = s.now()
+	err = s.producer.Produce(ctx, ap.Topic, c.Messages, placements)
+	st.Produce = s.now().Sub(mark)
+	if err != nil {
 		return c, ap, nil, s.produceFailure(c, ap, err)
 	}
 	return c, ap, placements, nil
@@ -328,15 +362,19 @@ func (s *Service) produceFailure(c *call, ap accessPoint, err error) error {
 	return &Error{Code: CodeFailedOperation, Message: fmt.Sprintf("kafka error on topic %s: %v: %s", ap.Topic, pe.Err, counts), Cause: err}
 }
 
-// logFailure logs a failed request once. Caller mistakes are Info; Kafka
-// failures Warn; bugs Error with the hidden cause.
+// logFailure logs the cause of a failed request once: Kafka failures at
+// Warn, bugs at Error with the hidden cause. Caller mistakes need no line
+// of their own: the Observer's one line per request carries their code and
+// message.
 func (s *Service) logFailure(ctx context.Context, r *Request, id string, c *call, e *Error) {
-	level := slog.LevelInfo
+	var level slog.Level
 	switch {
 	case e.Code == CodeInternalError:
 		level = slog.LevelError
 	case e.Cause != nil:
 		level = slog.LevelWarn
+	default:
+		return
 	}
 	attrs := []slog.Attr{slog.String("request_id", id), slog.String("code", e.Code), slog.String("message", e.Message)}
 	if r.SourceIP != "" {

@@ -66,7 +66,7 @@ func (e *BuildError) Error() string { return "go build: " + e.Err.Error() + "\n"
 // ends; its stderr (the JSON logs) is logged then.
 type Process struct {
 	cmd    *exec.Cmd
-	stderr syncBuffer
+	stderr SyncBuffer
 	exited chan struct{}
 	err    error
 }
@@ -111,18 +111,20 @@ func (p *Process) Exited() <-chan struct{} { return p.exited }
 // Stderr is what the process has written so far.
 func (p *Process) Stderr() string { return p.stderr.String() }
 
-type syncBuffer struct {
+// SyncBuffer is a buffer that a process's output and a test may use at once.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+// String is what has been written so far.
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/aws"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -103,6 +106,10 @@ func New(cfg Config) (*Producer, error) {
 		// A topic that does not exist fails on the first metadata answer
 		// that says so, not after four refreshes.
 		kgo.UnknownTopicRetries(0),
+		// Every record is waited for: lingering for more would only add
+		// latency. Records that arrive while a produce request is in
+		// flight still go out together in the next one.
+		kgo.ProducerLinger(0),
 	}
 	if cfg.DeliveryTimeout > 0 {
 		opts = append(opts, kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout))
@@ -201,6 +208,28 @@ func compression(name string) (kgo.CompressionCodec, error) {
 	return kgo.CompressionCodec{}, fmt.Errorf("kafka: unknown compression %q (want none, gzip, snappy, lz4 or zstd)", name)
 }
 
+// Warm does ahead of the first request what the first Produce would
+// otherwise do: it loads the metadata of topics (Check: an error names each
+// one that Kafka does not have), opens a produce connection to every broker
+// and obtains the producer id. ctx bounds it: what is not done by then is
+// left to the first Produce, so an unreachable cluster cannot hold up a
+// start. The topics' partitions are still loaded into the producer by the
+// first record sent to each (one metadata round trip on an open
+// connection): franz-go learns of a topic to produce to only from a record.
+func (p *Producer) Warm(ctx context.Context, topics []string) error {
+	var errs []error
+	if err := p.Check(ctx, topics); err != nil {
+		errs = append(errs, fmt.Errorf("warm up: %w", err))
+	}
+	if err := p.client.EnsureProduceConnectionIsOpen(ctx, -1); err != nil {
+		errs = append(errs, fmt.Errorf("kafka: warm up: %w", err))
+	}
+	if _, _, err := p.client.ProducerID(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("kafka: warm up: producer id: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
 // Close flushes buffered records (bounded by ctx) and closes the client.
 func (p *Producer) Close(ctx context.Context) error {
 	err := p.client.Flush(ctx)
@@ -208,39 +237,48 @@ func (p *Producer) Close(ctx context.Context) error {
 	return err
 }
 
-// Produce implements core.Producer: all of msgs in one ProduceSync.
+// Produce implements core.Producer: each message becomes a record handed
+// to franz-go's Produce, all with one promise that counts them down; the
+// calling goroutine waits for the last promise or for ctx, whichever comes
+// first. No goroutine is started for a request.
 //
 // kgo does not fail records that are already in flight when ctx ends (it
-// cannot tell whether they were written), so ProduceSync may outlive ctx by
-// up to the delivery and produce timeouts. Produce waits for whichever comes
-// first and, when ctx wins, reports every message as of unknown fate; the
-// abandoned ProduceSync finishes in the background.
+// cannot tell whether they were written); they are bounded by the delivery
+// and produce timeouts instead. When ctx wins, the messages not yet
+// answered are reported as of unknown fate, and their promises finish in
+// the background.
 func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Message, out []core.Placement) error {
-	recs := make([]kgo.Record, len(msgs))
-	ptrs := make([]*kgo.Record, len(msgs))
-	sent := time.Now()
-	for i, m := range msgs {
-		recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
-		ptrs[i] = &recs[i]
-	}
 	// Refused credentials or certificates make kgo retry the connection
 	// until the delivery timeout; refused ends the wait when the brokers
 	// refuse again after this call began, and the records not yet sent
 	// are failed by cancelling their context.
 	var refused <-chan struct{}
+	rctx, cancel := ctx, context.CancelFunc(func() {})
 	if p.watch != nil {
 		refused = p.watch.next()
+		rctx, cancel = context.WithCancel(ctx)
 	}
-	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan kgo.ProduceResults, 1)
-	go func() { done <- p.client.ProduceSync(pctx, ptrs...) }()
-	var results kgo.ProduceResults
+	b := &batch{recs: make([]kgo.Record, len(msgs)), left: len(msgs), done: make(chan struct{})}
+	sent := time.Now()
+	var from []core.RecordHeader   // the core shares one header slice per request:
+	var headers []kgo.RecordHeader // converted once
+	for i, m := range msgs {
+		if len(m.Headers) > 0 && (len(from) == 0 || &m.Headers[0] != &from[0]) {
+			from, headers = m.Headers, recordHeaders(m.Headers)
+		}
+		b.recs[i] = kgo.Record{Topic: topic, Key: m.Key, Value: m.Value, Timestamp: sent}
+		if len(m.Headers) > 0 {
+			b.recs[i].Headers = headers
+		}
+	}
+	for i := range b.recs {
+		p.client.Produce(rctx, &b.recs[i], b.promise)
+	}
 	var refusal error
 	select {
-	case results = <-done:
+	case <-b.done:
 	case <-ctx.Done():
-		return &core.ProduceError{Unknown: len(msgs), Err: ctx.Err()}
 	case <-refused:
 		// A connection that succeeded since clears the refusal: then
 		// the records are left to kgo, bounded by ctx.
@@ -249,32 +287,65 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 			cancel()
 		}
 		select {
-		case results = <-done:
+		case <-b.done:
 		case <-ctx.Done():
-			return &core.ProduceError{Unknown: len(msgs), Err: ctx.Err()}
 		}
 	}
-	pe := core.ProduceError{}
-	for _, r := range results {
-		if r.Err == nil {
-			pe.Written++
-			continue
-		}
-		err := r.Err
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if left := b.left; left > 0 {
+		b.left = -1 // late promises no longer count
+		return &core.ProduceError{Written: len(msgs) - b.failed - left, Failed: b.failed, Unknown: left, Err: ctx.Err()}
+	}
+	if b.failed > 0 {
+		err := b.err
 		if refusal != nil && errors.Is(err, context.Canceled) && ctx.Err() == nil {
 			err = refusal // failed unsent because the brokers refused the client
 		}
-		if pe.Failed++; pe.Err == nil {
-			pe.Err = p.classify(err)
-		}
+		return &core.ProduceError{Written: len(msgs) - b.failed, Failed: b.failed, Err: p.classify(err)}
 	}
-	if pe.Failed > 0 {
-		return &pe
-	}
-	for i := range recs {
-		out[i] = core.Placement{Partition: recs[i].Partition, Offset: recs[i].Offset, Timestamp: recs[i].Timestamp}
+	for i := range b.recs {
+		r := &b.recs[i]
+		out[i] = core.Placement{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
 	}
 	return nil
+}
+
+// batch counts one request's records down as franz-go answers them.
+type batch struct {
+	recs []kgo.Record
+	done chan struct{} // closed when left reaches 0
+
+	mu     sync.Mutex
+	left   int // records not answered yet; -1 once Produce has returned early
+	failed int
+	err    error // the first failure, as kgo reported it
+}
+
+// promise is the one kgo promise of every record of the batch. kgo may
+// call it from several goroutines at once.
+func (b *batch) promise(_ *kgo.Record, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.left <= 0 {
+		return
+	}
+	if err != nil {
+		if b.failed++; b.err == nil {
+			b.err = err
+		}
+	}
+	if b.left--; b.left == 0 {
+		close(b.done)
+	}
+}
+
+func recordHeaders(hs []core.RecordHeader) []kgo.RecordHeader {
+	out := make([]kgo.RecordHeader, len(hs))
+	for i, h := range hs {
+		out[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+	}
+	return out
 }
 
 // classify wraps the Kafka errors the core maps to their own codes, and
@@ -341,4 +412,46 @@ func (s slogLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
 		l = slog.LevelWarn
 	}
 	s.l.Log(context.Background(), l, "kafka: "+msg, keyvals...)
+}
+
+// Check asks the brokers for the metadata of topics, once, within ctx: it
+// returns nil when a broker answers and every topic exists, and otherwise
+// an error that says what is wrong (no broker answers; which topics are
+// missing, and why when Kafka says something else). Readiness probes and
+// the start-up check use it.
+func (p *Producer) Check(ctx context.Context, topics []string) error {
+	req := kmsg.NewPtrMetadataRequest()
+	req.AllowAutoTopicCreation = false // a probe must not create what it checks
+	for _, t := range topics {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, p.client)
+	if err != nil {
+		return fmt.Errorf("kafka: no broker answered a metadata request: %w", err)
+	}
+	var missing, failing []string
+	for _, t := range resp.Topics {
+		name := ""
+		if t.Topic != nil {
+			name = *t.Topic
+		}
+		switch err := kerr.ErrorForCode(t.ErrorCode); {
+		case err == nil:
+		case errors.Is(err, kerr.UnknownTopicOrPartition):
+			missing = append(missing, name)
+		default:
+			failing = append(failing, fmt.Sprintf("%s (%v)", name, err))
+		}
+	}
+	switch {
+	case len(missing) > 0 && len(failing) > 0:
+		return fmt.Errorf("kafka: topics do not exist: %s; topics failing: %s", strings.Join(missing, ", "), strings.Join(failing, ", "))
+	case len(missing) > 0:
+		return fmt.Errorf("kafka: topics do not exist: %s", strings.Join(missing, ", "))
+	case len(failing) > 0:
+		return fmt.Errorf("kafka: topics failing: %s", strings.Join(failing, ", "))
+	}
+	return nil
 }

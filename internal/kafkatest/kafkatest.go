@@ -6,6 +6,7 @@ package kafkatest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,9 +51,13 @@ func (c *Cluster) Brokers() []string { return c.ListenAddrs() }
 
 // ProducerConfig is the config a function would use, with metadata
 // refreshed quickly so that retries after leader moves take milliseconds.
-func (c *Cluster) ProducerConfig() kafka.Config {
+func (c *Cluster) ProducerConfig() kafka.Config { return ProducerConfigFor(c.Brokers()) }
+
+// ProducerConfigFor is ProducerConfig for a cluster started some other way
+// (benchmarks start theirs with kfake options).
+func ProducerConfigFor(brokers []string) kafka.Config {
 	return kafka.Config{
-		Brokers:         c.Brokers(),
+		Brokers:         brokers,
 		DeliveryTimeout: 5 * time.Second,
 		ProduceTimeout:  2 * time.Second,
 		MetadataMinAge:  10 * time.Millisecond,
@@ -147,4 +152,18 @@ func (c *Cluster) StallProduce(t testing.TB) {
 		c.SleepControl(func() { <-never })
 		return nil, nil, false
 	})
+}
+
+// ProducerIDRequested returns a channel closed when any client first asks
+// the cluster for a producer id (InitProducerID): a sign that it has
+// connected and is ready to produce idempotently.
+func (c *Cluster) ProducerIDRequested() <-chan struct{} {
+	asked := make(chan struct{})
+	var once sync.Once
+	c.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		once.Do(func() { close(asked) })
+		return nil, nil, false
+	})
+	return asked
 }

@@ -1,0 +1,88 @@
+package telemetry
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kprom"
+
+	"httpkafka/internal/core"
+)
+
+// Prometheus is the HTTP binary's metrics: the per-request figures as
+// counters and histograms, the Kafka client's (buffered records, broker
+// connect/read/write errors, through franz-go's kprom hooks) and the Go
+// runtime's, on one registry served by [Prometheus.Handler].
+type Prometheus struct {
+	reg          *prometheus.Registry
+	requests     *prometheus.CounterVec
+	messages     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	produce      *prometheus.HistogramVec
+	requestBytes *prometheus.HistogramVec
+	coldStarts   prometheus.Counter
+	kafka        *kprom.Metrics
+}
+
+// NewPrometheus builds the metrics on a registry of their own.
+func NewPrometheus() *Prometheus {
+	reg := prometheus.NewRegistry()
+	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	p := &Prometheus{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "httpkafka", Name: "requests_total",
+			Help: "SendMessage requests answered, by access point and outcome code (OK or the TencentCloud error code)."},
+			[]string{"datahub_id", "code"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "httpkafka", Name: "messages_total",
+			Help: "Messages in answered requests, by access point and outcome code; code OK counts messages written."},
+			[]string{"datahub_id", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "httpkafka", Name: "request_duration_seconds",
+			Help: "Time from receiving a request to answering it.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)},
+			[]string{"datahub_id", "code"}),
+		produce: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "httpkafka", Name: "produce_duration_seconds",
+			Help: "Time Kafka took to acknowledge a request's messages.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)},
+			[]string{"datahub_id"}),
+		requestBytes: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "httpkafka", Name: "request_bytes",
+			Help: "Request body sizes.", Buckets: prometheus.ExponentialBuckets(256, 4, 10)},
+			[]string{"datahub_id"}),
+		coldStarts: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "httpkafka", Name: "cold_starts_total",
+			Help: "First requests of a process."}),
+	}
+	f(p.requests)
+	f(p.messages)
+	f(p.latency)
+	f(p.produce)
+	f(p.requestBytes)
+	f(p.coldStarts)
+	f(collectors.NewGoCollector())
+	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	p.kafka = kprom.NewMetrics("httpkafka_kafka", kprom.Registry(reg))
+	return p
+}
+
+// Record implements Sink.
+func (p *Prometheus) Record(st *core.Stats, coldStart bool) {
+	ap := accessPoint(st)
+	p.requests.WithLabelValues(ap, st.Code).Inc()
+	p.messages.WithLabelValues(ap, st.Code).Add(float64(st.Messages))
+	p.latency.WithLabelValues(ap, st.Code).Observe(st.Total.Seconds())
+	p.requestBytes.WithLabelValues(ap).Observe(float64(st.RequestBytes))
+	if st.Produce > 0 {
+		p.produce.WithLabelValues(ap).Observe(st.Produce.Seconds())
+	}
+	if coldStart {
+		p.coldStarts.Inc()
+	}
+}
+
+// KafkaHooks are the franz-go hooks that feed the Kafka client's metrics;
+// the client must be built with them (kgo.WithHooks).
+func (p *Prometheus) KafkaHooks() []kgo.Hook { return []kgo.Hook{p.kafka} }
+
+// Handler serves the registry in the Prometheus exposition format.
+func (p *Prometheus) Handler() http.Handler {
+	return promhttp.HandlerFor(p.reg, promhttp.HandlerOpts{Registry: p.reg})
+}
