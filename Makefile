@@ -6,6 +6,8 @@
 #                 dist/scf-web/{scf_bootstrap,httpkafka} -> dist/scf-web.zip
 #                                                          (Tencent SCF web function, linux/amd64)
 #   make test     go test -race ./...
+#   make fuzz     every fuzz target for FUZZTIME (default 10m) each, one
+#                 after the other (.ci/fuzz; CI runs each for 4s)
 #   make bench    every benchmark (not part of make test), each beside its bare
 #                 baseline, printed as medians and ratios (BENCHMARKS.md):
 #     make bench-go    in process: SendMessage vs a bare ProduceSync, decoding, signatures
@@ -37,7 +39,7 @@ BENCHSTAT = $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9
 BENCH_COUNT ?= 6
 BENCH_ROUNDS ?= 5
 
-.PHONY: build test bench bench-go bench-http bench-coldstart load-idempotency clean build-SendMessageFunction FORCE
+.PHONY: build test fuzz bench bench-go bench-http bench-coldstart load-idempotency clean build-SendMessageFunction FORCE
 
 build: dist/lambda.zip dist/scf.zip dist/scf-web.zip
 
@@ -75,6 +77,10 @@ build-SendMessageFunction:
 
 test:
 	$(GO) test -race ./...
+
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 bench: bench-go bench-http bench-coldstart
 

@@ -21,7 +21,10 @@ import (
 //
 // Either may be missing (the docs do not promise them to web functions):
 // then the request id is a fresh UUID and the address the peer's.
-func SCFWeb(svc *core.Service) http.Handler { return handler(svc, scfFrontEnd) }
+// opts are Handler's limits.
+func SCFWeb(svc *core.Service, opts ...Option) http.Handler {
+	return newHandler(svc, scfFrontEnd, opts)
+}
 
 func scfFrontEnd(r *http.Request) (string, string) {
 	ip := cmp.Or(r.Header.Get("X-Scf-Remote-Addr"), gateway.LastForwardedFor(r.Header), gateway.RemoteIP(r.RemoteAddr))

@@ -36,6 +36,7 @@ resource "tencentcloud_scf_function" "httpkafka" {
     DATAHUB_REQUEST_TIMEOUT   = var.datahub_request_timeout
     DATAHUB_CREDENTIALS       = var.datahub_credentials
     DATAHUB_AUTH              = var.datahub_auth
+    DATAHUB_HOSTS             = var.datahub_hosts
     DATAHUB_CORS_ORIGINS      = var.datahub_cors_origins
     DATAHUB_RECORD_HEADERS    = var.datahub_record_headers
     LOG_LEVEL                 = var.log_level

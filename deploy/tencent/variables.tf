@@ -201,6 +201,12 @@ variable "datahub_auth" {
   default     = "tc3"
 }
 
+variable "datahub_hosts" {
+  description = "DATAHUB_HOSTS: comma-separated host names requests may be signed for (the function URL's or your domain); empty accepts the host each request was sent to"
+  type        = string
+  default     = ""
+}
+
 variable "datahub_cors_origins" {
   description = "DATAHUB_CORS_ORIGINS: browser origins allowed to call the function (CORS), comma-separated, * for any; empty turns CORS off"
   type        = string

@@ -39,11 +39,20 @@ import (
 	"httpkafka/adapters/httpserver"
 	"httpkafka/internal/app"
 	"httpkafka/internal/config"
+	"httpkafka/internal/tcauth"
 	"httpkafka/internal/telemetry"
 )
 
 // localPartitions is how many partitions each topic gets on the embedded Kafka.
 const localPartitions = 4
+
+// The server's limits on what a client may send and how slowly.
+const (
+	maxHeaderBytes = 64 << 10         // request line and headers
+	headerTime     = 5 * time.Second  // to send them
+	bodyIdle       = 5 * time.Second  // between body bytes
+	idleTime       = 60 * time.Second // a kept-alive connection between requests
+)
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
@@ -52,7 +61,7 @@ func main() {
 	flag.Usage = usage
 	flag.Parse()
 	if *helpEnv {
-		fmt.Print(config.Usage())
+		fmt.Print(config.Usage(&config.HTTPServer{}))
 		return
 	}
 	if err := run(*addr, *scfWeb); err != nil {
@@ -86,6 +95,10 @@ func run(addr string, scfWeb bool) error {
 	if err != nil {
 		return err
 	}
+	hcfg, err := config.LoadHTTPServer()
+	if err != nil {
+		return err
+	}
 	if scfWeb && len(cfg.KafkaBrokers) == 0 {
 		// An embedded Kafka in a function instance would lose every
 		// message when SCF reclaims it.
@@ -108,11 +121,15 @@ func run(addr string, scfWeb bool) error {
 	if cluster != nil {
 		mode = app.Local
 	}
+	var authOpts []tcauth.Option
+	if hcfg.TrustForwardedHost {
+		authOpts = append(authOpts, tcauth.TrustForwardedHost())
+	}
 	metrics := telemetry.NewPrometheus()
 	a, err := app.NewWith(cfg, log, mode, app.Telemetry{
 		Observer:   telemetry.NewRecorder(log, metrics),
 		KafkaHooks: metrics.KafkaHooks(),
-	})
+	}, authOpts...)
 	if err != nil {
 		return err
 	}
@@ -122,14 +139,21 @@ func run(addr string, scfWeb bool) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	handler := httpserver.Handler(a.Service)
+	// A slow client may send up to 6 MiB in bodyTime; one that sends
+	// nothing is dropped after headerTime (headers) or bodyIdle (body).
+	bodyTime := cfg.RequestTimeout + 30*time.Second
+	limits := []httpserver.Option{httpserver.MaxInflightBytes(hcfg.MaxInflightBytes), httpserver.BodyTimeouts(bodyIdle, bodyTime)}
+	handler := httpserver.Handler(a.Service, limits...)
 	if scfWeb {
-		handler = httpserver.SCFWeb(a.Service)
+		handler = httpserver.SCFWeb(a.Service, limits...)
 	}
 	srv := &http.Server{
 		Handler:           routes(a, metrics.Handler(), handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       cfg.RequestTimeout + 30*time.Second, // a slow client may send up to 6 MiB
+		ReadHeaderTimeout: headerTime,
+		ReadTimeout:       bodyTime,
+		WriteTimeout:      bodyTime + cfg.RequestTimeout,
+		IdleTimeout:       idleTime,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	printBanner(os.Stdout, ln.Addr().String(), cfg, cluster != nil, a.Auth)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -92,12 +93,14 @@ func New(cfg *config.Config, log *slog.Logger, mode Mode) (*App, error) {
 
 // NewWith is New with telemetry. Every configuration problem it finds is
 // reported at once.
-func NewWith(cfg *config.Config, log *slog.Logger, mode Mode, tel Telemetry) (*App, error) {
+// authOpts are the signature checks' options beyond what cfg says (the
+// HTTP server's tcauth.TrustForwardedHost).
+func NewWith(cfg *config.Config, log *slog.Logger, mode Mode, tel Telemetry, authOpts ...tcauth.Option) (*App, error) {
 	var errs []error
 	if len(cfg.KafkaBrokers) == 0 {
 		errs = append(errs, errors.New("KAFKA_BROKERS is empty; name the Kafka bootstrap brokers"))
 	}
-	auth, summary, err := Authenticator(cfg, mode)
+	auth, summary, err := Authenticator(cfg, mode, authOpts...)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -187,7 +190,7 @@ func (a *App) CheckAtStartup(log *slog.Logger) {
 // no DATAHUB_CREDENTIALS refuses to start, rather than serve anyone;
 // local mode with neither variable set serves unsigned requests. A nil
 // Authenticator means no checks. summary says which, in one line.
-func Authenticator(cfg *config.Config, mode Mode) (auth core.Authenticator, summary string, err error) {
+func Authenticator(cfg *config.Config, mode Mode, opts ...tcauth.Option) (auth core.Authenticator, summary string, err error) {
 	switch {
 	case cfg.Auth == config.AuthNone:
 		summary = "authentication off (DATAHUB_AUTH=none): requests are not signature-checked"
@@ -205,11 +208,22 @@ func Authenticator(cfg *config.Config, mode Mode) (auth core.Authenticator, summ
 	for i, c := range cfg.Credentials {
 		creds[i] = tcauth.Credential{SecretID: c.SecretID, SecretKey: c.SecretKey, DataHubIDs: c.DataHubIDs}
 	}
-	v, err := tcauth.New(creds)
+	if len(cfg.Hosts) > 0 {
+		opts = append(opts, tcauth.Hosts(cfg.Hosts...))
+	}
+	v, err := tcauth.New(creds, opts...)
 	if err != nil {
 		return nil, "", fmt.Errorf("DATAHUB_CREDENTIALS: %w", err)
 	}
-	return v, fmt.Sprintf("authentication on: TencentCloud signatures (TC3-HMAC-SHA256, HmacSHA256, HmacSHA1) with %d key(s) from DATAHUB_CREDENTIALS", len(creds)), nil
+	summary = fmt.Sprintf("authentication on: TencentCloud signatures (TC3-HMAC-SHA256, HmacSHA256, HmacSHA1) with %d key(s) from DATAHUB_CREDENTIALS", len(creds))
+	// Said, not left silent: a SecretKey holding ':' would read as a
+	// shorter key limited to the access point its tail names.
+	for _, c := range cfg.Credentials {
+		if c.DataHubIDs != nil {
+			summary += fmt.Sprintf("; %s may send only to %s", c.SecretID, strings.Join(c.DataHubIDs, ", "))
+		}
+	}
+	return v, summary, nil
 }
 
 // KafkaConfig is the producer part of cfg.

@@ -87,3 +87,18 @@ func TestNewWiresAuth(t *testing.T) {
 		t.Errorf("New without credentials: %v, want a refusal naming DATAHUB_AUTH=none", err)
 	}
 }
+
+// TestSummaryNamesRestrictedKeys: a key limited to access points says so
+// in the summary (the HTTP server's banner), so that a SecretKey holding
+// ':' read as a shorter, limited key does not pass unnoticed (issue 8,
+// finding 7).
+func TestSummaryNamesRestrictedKeys(t *testing.T) {
+	creds := config.Credentials{{SecretID: "AKIDall", SecretKey: "k"}, {SecretID: "AKIDsome", SecretKey: "abc", DataHubIDs: []string{"datahub-a", "datahub-b"}}}
+	_, summary, err := Authenticator(&config.Config{Credentials: creds}, Deployed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(summary, "AKIDsome may send only to datahub-a, datahub-b") || strings.Contains(summary, "AKIDall may") || strings.Contains(summary, "abc") {
+		t.Errorf("summary %q", summary)
+	}
+}

@@ -53,6 +53,7 @@ type Config struct {
 	Credentials       Credentials `envconfig:"DATAHUB_CREDENTIALS" type:"SecretId:SecretKey[:ids],..." desc:"API keys that may sign requests, comma-separated SecretId:SecretKey[:datahubId|datahubId...]; with the access point list the key may send only to those"`
 	CredentialsSecret string      `envconfig:"DATAHUB_CREDENTIALS_SECRET" deploy:"optional" desc:"Lambda: read more DATAHUB_CREDENTIALS (same form) from this Secrets Manager secret (ARN or name) or SSM parameter (ssm:/name) through the AWS Parameters and Secrets Lambda Extension"`
 	ConfigFile        string      `envconfig:"DATAHUB_CONFIG_FILE" deploy:"optional" desc:"YAML (or JSON) file with accessPoints and credentials, beyond the 4 KB environment; for an id or SecretId in both, the environment wins; suspensions add up"`
+	Hosts             []string    `envconfig:"DATAHUB_HOSTS" desc:"comma-separated host names requests may be signed for (the endpoint's own, without port); empty accepts the host each request was sent to"`
 	Auth              string      `envconfig:"DATAHUB_AUTH" shown_default:"tc3" desc:"tc3 (the default): every request must be signed (TC3-HMAC-SHA256, HmacSHA256 or HmacSHA1) with a DATAHUB_CREDENTIALS key; none: no signature checks. Local mode without credentials defaults to none"`
 
 	CORSOrigins   []string `envconfig:"DATAHUB_CORS_ORIGINS" desc:"browser origins allowed to call the endpoint (CORS), comma-separated, such as https://app.example.com; * allows any; empty turns CORS off"`
@@ -71,6 +72,31 @@ type Config struct {
 // TLS is the TLS configuration the KAFKA_TLS settings describe, nil for
 // plaintext.
 func (c *Config) TLS() *tls.Config { return c.tls }
+
+// HTTPServer is what only the plain HTTP server (functions/http) reads:
+// its limits on hostile or slow clients and whether a proxy in front of
+// it may name the host. Functions behind a platform gateway have the
+// gateway's limits instead.
+type HTTPServer struct {
+	MaxInflightBytes   int64 `envconfig:"DATAHUB_MAX_INFLIGHT_BYTES" default:"268435456" desc:"most request body bytes held by all requests in flight together (256 MiB); a request that would exceed it is answered RequestLimitExceeded"`
+	TrustForwardedHost bool  `envconfig:"DATAHUB_TRUST_FORWARDED_HOST" default:"false" desc:"also accept signatures for the host in X-Forwarded-Host; set it only behind a proxy that writes that header itself"`
+}
+
+// LoadHTTPServer reads the HTTP server's settings from the environment.
+func LoadHTTPServer() (*HTTPServer, error) {
+	var h HTTPServer
+	if err := envconfig.Process("", &h); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("config: %s=%q is not %s: %v", pe.KeyName, pe.Value, kinds[pe.TypeName], pe.Err)
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if h.MaxInflightBytes < 1 {
+		return nil, fmt.Errorf("config: DATAHUB_MAX_INFLIGHT_BYTES: %d, want at least 1", h.MaxInflightBytes)
+	}
+	return &h, nil
+}
 
 // AccessPoints maps access point ids to topics. It reads the
 // id=topic,id=topic form of DATAHUB_ACCESS_POINTS.
@@ -158,6 +184,11 @@ func (cs *Credentials) Decode(value string) error {
 		}
 		out = append(out, c)
 	}
+	if len(out) == 0 && value != "" {
+		// Set but blank (" , "): read as no keys, local mode would serve
+		// unsigned requests. Unset it to mean that.
+		return errors.New("the value is set but names no key: give SecretId:SecretKey entries, or unset the variable")
+	}
 	*cs = out
 	return nil
 }
@@ -171,6 +202,7 @@ const (
 // kinds names the values envconfig parses, for error messages.
 var kinds = map[string]string{
 	"int":                 "a whole number",
+	"int64":               "a whole number",
 	"bool":                "true or false",
 	"time.Duration":       "a duration such as 10s or 500ms",
 	"slog.Level":          "a log level",
@@ -333,7 +365,7 @@ func (c *Config) check(set func(string) bool) []error {
 	for _, cred := range c.Credentials {
 		for i, id := range cred.DataHubIDs {
 			// Not named: the list may be the tail of a SecretKey holding ':'.
-			if _, ok := c.AccessPoints[id]; !ok && len(c.AccessPoints) > 0 {
+			if _, ok := c.AccessPoints[id]; !ok {
 				problem("DATAHUB_CREDENTIALS: %s: access point %d of its list is not in DATAHUB_ACCESS_POINTS (or the SecretKey holds ':', and a SecretKey may not contain ':')", cred.SecretID, i+1)
 			}
 		}
@@ -439,11 +471,20 @@ KEY	TYPE	DEFAULT	REQUIRED	DESCRIPTION
 {{range .}}{{usage_key .}}	{{with .Tags.Get "type"}}{{.}}{{else}}{{usage_type .}}{{end}}	{{with .Tags.Get "shown_default"}}{{.}}{{else}}{{usage_default .}}{{end}}	{{usage_required .}}	{{usage_description .}}
 {{end}}`
 
-// Usage writes the variables, their defaults and descriptions (envconfig's table).
-func Usage() string {
+// usageRows is usageFormat's rows without its header, for more specs in
+// the same table.
+const usageRows = `{{range .}}{{usage_key .}}	{{with .Tags.Get "type"}}{{.}}{{else}}{{usage_type .}}{{end}}	{{with .Tags.Get "shown_default"}}{{.}}{{else}}{{usage_default .}}{{end}}	{{usage_required .}}	{{usage_description .}}
+{{end}}`
+
+// Usage writes the variables, their defaults and descriptions (envconfig's
+// table) of Config and of the extra specs given (such as HTTPServer).
+func Usage(extra ...any) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	envconfig.Usagef("", &Config{}, tw, usageFormat)
+	for _, spec := range extra {
+		envconfig.Usagef("", spec, tw, usageRows)
+	}
 	tw.Flush()
 	return b.String()
 }

@@ -180,9 +180,13 @@ func TestREADMEDocumentsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ := reflect.TypeFor[Config]()
-	for i := range typ.NumField() {
-		f := typ.Field(i)
+	var fields []reflect.StructField
+	for _, typ := range []reflect.Type{reflect.TypeFor[Config](), reflect.TypeFor[HTTPServer]()} {
+		for i := range typ.NumField() {
+			fields = append(fields, typ.Field(i))
+		}
+	}
+	for _, f := range fields {
 		name := f.Tag.Get("envconfig")
 		if name == "" {
 			continue // not read from the environment

@@ -140,3 +140,23 @@ func TestCredentialsErrorsHideKeyWithColon(t *testing.T) {
 		})
 	}
 }
+
+// Finding 7 of issue 8: a DATAHUB_CREDENTIALS that is set but names no key
+// (' , ') turned authentication off in local mode; it is an error
+// wherever it is read.
+func TestCredentialsSetButEmpty(t *testing.T) {
+	for _, value := range []string{" , ", ",", " ,, ", "\t"} {
+		t.Run(value, func(t *testing.T) {
+			t.Setenv("KAFKA_BROKERS", "")
+			t.Setenv("DATAHUB_ACCESS_POINTS", "")
+			t.Setenv("DATAHUB_CREDENTIALS", value)
+			cfg, err := Load()
+			if err == nil {
+				t.Fatalf("Load accepted DATAHUB_CREDENTIALS=%q with %d keys", value, len(cfg.Credentials))
+			}
+			if msg := err.Error(); !strings.Contains(msg, "DATAHUB_CREDENTIALS") || !strings.Contains(msg, "no key") {
+				t.Errorf("error %q: want it to name DATAHUB_CREDENTIALS and say it has no key", msg)
+			}
+		})
+	}
+}

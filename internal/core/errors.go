@@ -22,6 +22,7 @@ const (
 	CodeInvalidParameterValue    = "InvalidParameterValue"
 	CodeMissingParameter         = "MissingParameter"
 	CodeNoSuchVersion            = "NoSuchVersion"
+	CodeRequestLimitExceeded     = "RequestLimitExceeded"
 	CodeRequestSizeLimitExceeded = "RequestSizeLimitExceeded"
 	CodeResourceNotFound         = "ResourceNotFound"
 	CodeKafkaStorageError        = "ResourceUnavailable.KafkaStorageError"

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -349,6 +348,11 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 	if err != nil {
 		return Errorf(CodeInvalidParameter, "parameters are not valid form encoding: %v", err)
 	}
+	if values.Has("Signature") {
+		// Signed the legacy way: the X-TC-* headers are not signed, so
+		// Action and Version come from the parameters, or are missing.
+		c.Action, c.Version = "", ""
+	}
 	maxIndex := -1
 	bodies := map[int][]byte{}
 	keys := map[int][]byte{}
@@ -359,7 +363,7 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 		}
 		v := vs[0]
 		switch {
-		case name == "Action" && c.Action == "": // X-TC-Action, when sent, wins
+		case name == "Action" && c.Action == "": // X-TC-Action, when sent and no signature covers the form, wins
 			c.Action = v
 		case name == "Version" && c.Version == "":
 			c.Version = v
@@ -370,9 +374,12 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 			c.ClientToken = v
 		case strings.HasPrefix(name, "Message."):
 			idx, field, ok := strings.Cut(strings.TrimPrefix(name, "Message."), ".")
-			i, err := strconv.Atoi(idx)
-			if !ok || err != nil || i < 0 || (field != "Body" && field != "Key") {
+			if !ok || (field != "Body" && field != "Key") {
 				return Errorf(CodeUnknownParameter, "unknown parameter %s", clip(name))
+			}
+			i, ok := MessageIndex(idx)
+			if !ok {
+				return Errorf(CodeInvalidParameter, "parameter %s: index %q is not 0 or a number without a leading zero", clip(name), clip(idx))
 			}
 			if i >= maxMessages {
 				return Errorf(CodeInvalidParameterValue, "parameter %s is past the message limit: Message.0 to Message.%d", clip(name), maxMessages-1)
@@ -397,6 +404,28 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 		c.Messages[i] = Message{Key: nonEmpty(keys[i]), Value: body}
 	}
 	return nil
+}
+
+// maxIndexDigits bounds a form index: nine digits are more than any
+// message limit, and an int holds them on every platform.
+const maxIndexDigits = 9
+
+// MessageIndex reads the N of a flattened Message.N.Body or Message.N.Key
+// parameter. An index has one spelling: "0", or digits without a leading
+// zero (no sign, no spaces), at most nine of them; anything else is not an
+// index, so that no two names address the same message.
+func MessageIndex(s string) (int, bool) {
+	if s == "" || len(s) > maxIndexDigits || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
 }
 
 // clip shortens a caller's parameter name for an error message.

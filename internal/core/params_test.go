@@ -62,3 +62,53 @@ func TestHugeMessageListIsCheap(t *testing.T) {
 		t.Errorf("refusing %d bytes allocated %d bytes", len(body), alloc)
 	}
 }
+
+// Finding 6 of issue 8: an index has one spelling, "0" or digits without
+// a leading zero. Message.01.Body and Message.+1.Body read as 1 let one
+// request carry two values for one message and drop one silently.
+func TestFormIndexSpelling(t *testing.T) {
+	for _, raw := range []string{
+		"DataHubId=d&Message.0.Body=a&Message.01.Body=b&Message.%2B1.Body=c",
+		"DataHubId=d&Message.-0.Body=a",
+		"DataHubId=d&Message.00.Body=a",
+		"DataHubId=d&Message.%2B0.Body=a",
+		"DataHubId=d&Message.0x1.Body=a",
+		"DataHubId=d&Message..Body=a",
+		"DataHubId=d&Message.%200.Body=a",
+	} {
+		c := &call{missingBody: -1}
+		err := decodeForm(raw, 500, c)
+		e, ok := err.(*Error)
+		if !ok || e.Code != CodeInvalidParameter || !strings.Contains(e.Message, "index") {
+			t.Errorf("decodeForm(%s) = %v (%d messages), want InvalidParameter about the index", raw, err, len(c.Messages))
+		}
+	}
+	for raw, want := range map[string]int{
+		"DataHubId=d&Message.0.Body=a":                    1,
+		"DataHubId=d&Message.0.Body=a&Message.10.Body=b":  11,
+		"DataHubId=d&Message.9.Key=k&Message.9.Body=b":    10,
+		"DataHubId=d&Message.499.Body=a&Message.0.Body=b": 500,
+	} {
+		c := &call{missingBody: -1}
+		if err := decodeForm(raw, 500, c); err != nil || len(c.Messages) != want {
+			t.Errorf("decodeForm(%s) = %v, %d messages; want %d", raw, err, len(c.Messages), want)
+		}
+	}
+}
+
+// Finding 4 of issue 8: in a legacy-signed form (it holds Signature) the
+// X-TC-Action and X-TC-Version headers are not signed, so Action and
+// Version come from the signed parameters only.
+func TestLegacyFormActionOnlyFromParameters(t *testing.T) {
+	c := &call{Action: "SendMessage", Version: "2019-08-19", missingBody: -1} // from X-TC-* headers
+	if err := decodeForm("DataHubId=d&Message.0.Body=a&Signature=x&SecretId=id", 500, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkAction(c); err == nil || err.(*Error).Code != CodeMissingParameter {
+		t.Errorf("a signed form without Action, with X-TC-Action: %v, want MissingParameter", err)
+	}
+	c = &call{Action: "SendMessage", Version: "2019-08-19", missingBody: -1}
+	if err := decodeForm("DataHubId=d&Message.0.Body=a", 500, c); err != nil || checkAction(c) != nil {
+		t.Errorf("an unsigned form keeps the headers' Action and Version: %v, %+v", err, c)
+	}
+}

@@ -30,6 +30,11 @@ type Request struct {
 	// RequestID is the gateway's or runtime's id for this invocation, if it
 	// has one; the core makes a fresh UUID when it is empty.
 	RequestID string
+	// ForwardedHost is the host the client addressed before a proxy, set
+	// only by a gateway adapter that vouches for it (the gateway's own
+	// record, not a header a client can write); empty otherwise. Signature
+	// checks try it besides Host.
+	ForwardedHost string
 	// SourceIP is the caller's address as the gateway saw it, for logs.
 	SourceIP string
 	// Received is when the request reached the access layer; zero means now.

@@ -298,7 +298,8 @@ func TestSlowUploadWritesNothing(t *testing.T) {
 	r := sendMessage(`{"DataHubId":"datahub-a","Message":[{"Body":"x"},{"Body":"y"}]}`)
 	r.Received = time.Now().Add(-2 * time.Second)
 	e := decodeEnvelope(t, svc.Handle(context.Background(), r)).Response.Error
-	if e == nil || e.Code != "FailedOperation" || !strings.HasPrefix(e.Message, "request timed out before any message was sent (2s after it was received): 0 of 2 messages written") {
+	// 2s, or a few milliseconds more on a loaded machine.
+	if e == nil || e.Code != "FailedOperation" || !regexp.MustCompile(`^request timed out before any message was sent \(2(\.\d{1,3})?s after it was received\): 0 of 2 messages written`).MatchString(e.Message) {
 		t.Fatalf("got %+v", e)
 	}
 	if n := cluster.EndOffsets(t, "t")[0]; n != 0 {

@@ -9,15 +9,19 @@
 // "ckafka"; the Node SDK signs the real path, the host without its port and
 // the first label of the endpoint's host name as the service. Behind an API
 // gateway the path may carry a stage prefix and the Host may be the
-// gateway's. The verifier therefore takes the service from the credential
-// scope and tries a few host and path candidates, most likely first. Every
-// candidate still needs the secret key, so the extra tries only cost hashes.
+// gateway's. The verifier therefore accepts the service ckafka or the
+// host's first label and tries a few host and path candidates, most likely
+// first. Every candidate still needs the secret key, so the extra tries
+// only cost hashes; what they may cost is bounded by the input's size (at
+// most 32 signed headers, 16 KiB of their values, a fixed number of
+// candidates, each canonical request streamed into its hash).
 //
-// Not done: Nonce replay detection for legacy signatures. A per-process cache
-// is of little use when a serverless platform runs many short-lived
-// instances; the 5-minute timestamp window is enforced. Legacy signatures
-// also do not delimit parameters (see [reshaped]): within that window a
-// captured request can be re-shaped, which only TC3 rules out.
+// Not done: replay detection. A TC3 request, like a legacy one, can be sent
+// again unchanged within the 5-minute timestamp window; a per-process Nonce
+// cache is of little use when a serverless platform runs many short-lived
+// instances. Legacy signatures also do not delimit parameters (see
+// [reshaped]): within that window a captured request can be re-shaped,
+// which only TC3 rules out.
 package tcauth
 
 import (
@@ -28,6 +32,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -50,6 +55,15 @@ const MaxSkew = 5 * time.Minute
 // Algorithm is the TC3 signature algorithm name that opens the
 // Authorization header.
 const Algorithm = "TC3-HMAC-SHA256"
+
+// Bounds on what a TC3 signature may ask the verifier to hash: the SDKs
+// sign two headers (content-type and host), so these leave room for
+// clients that sign more while keeping every candidate's canonical request
+// small.
+const (
+	maxSignedHeaders     = 32
+	maxSignedHeaderBytes = 16 << 10 // the values of the signed headers other than host, together
+)
 
 // unsignedPayload is the X-TC-Content-SHA256 value (ClientProfile.UnsignedPayload
 // in the SDKs) that says the body is not part of the signature.
@@ -77,9 +91,10 @@ const signatureFailure = "The provided credentials could not be validated. Pleas
 // lack one (Tencent's sample event does).
 const noHost = "signature not checked: the request reached httpkafka without a Host header, and a signature covers the host the client called (the trigger did not pass it on; an SCF function URL event may lack it, see the README)"
 
-// mismatch is the error for a signature that matched no candidate.
-func mismatch(r *core.Request) error {
-	if hostCandidates(r)[0] == "" {
+// mismatch is the error for a signature that matched none of the
+// candidates built with hosts.
+func mismatch(hosts []string) error {
+	if hosts[0] == "" {
 		return core.Errorf(core.CodeSignatureFailure, noHost)
 	}
 	return core.Errorf(core.CodeSignatureFailure, signatureFailure)
@@ -98,6 +113,37 @@ type Credential struct {
 // safe for concurrent use.
 type Verifier struct {
 	keys map[string]*key
+	// trustForwardedHost makes X-Forwarded-Host a host candidate.
+	trustForwardedHost bool
+	// hosts, when not empty, are the only hosts (lower-case, without a
+	// port) that requests may be signed for.
+	hosts map[string]bool
+}
+
+// Option changes how a Verifier binds a signature to the request.
+type Option func(*Verifier)
+
+// TrustForwardedHost makes the host in X-Forwarded-Host (its first entry)
+// a host the client may have signed, besides the Host header. Set it only
+// behind a proxy that writes that header itself: otherwise any client can
+// name any host in it. By default only Host and a host that a gateway
+// adapter vouches for (core.Request.ForwardedHost) are tried.
+func TrustForwardedHost() Option {
+	return func(v *Verifier) { v.trustForwardedHost = true }
+}
+
+// Hosts limits the hosts that requests may be signed for to these names
+// (compared without case and port). A request whose candidate hosts are
+// none of them is refused with AuthFailure.SignatureFailure. By default
+// any host is accepted: the signature still binds the one the client used.
+func Hosts(hosts ...string) Option {
+	return func(v *Verifier) {
+		for _, h := range hosts {
+			if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+				v.hosts[stripPort(h)] = true
+			}
+		}
+	}
 }
 
 // key is a credential and the TC3 signing key derived from it last: every
@@ -123,13 +169,16 @@ func (k *key) signingKey(date, service string) []byte {
 	return d.signing
 }
 
-// New returns a Verifier for creds. SecretIds must be unique and no field
-// empty; the error never contains a SecretKey.
-func New(creds []Credential) (*Verifier, error) {
+// New returns a Verifier for creds, changed by opts. SecretIds must be
+// unique and no field empty; the error never contains a SecretKey.
+func New(creds []Credential, opts ...Option) (*Verifier, error) {
 	if len(creds) == 0 {
 		return nil, fmt.Errorf("tcauth: no credentials")
 	}
-	v := &Verifier{keys: make(map[string]*key, len(creds))}
+	v := &Verifier{keys: make(map[string]*key, len(creds)), hosts: map[string]bool{}}
+	for _, opt := range opts {
+		opt(v)
+	}
 	for i, c := range creds {
 		switch {
 		case c.SecretID == "":
@@ -251,15 +300,25 @@ func parseTC3(auth string) (tc3Auth, error) {
 	if _, err := time.Parse(time.DateOnly, a.date); err != nil {
 		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: credential date %q is not YYYY-MM-DD", a.date)
 	}
+	// Counted before it is split: each name costs a header look-up and a
+	// line of every candidate's canonical request.
+	if n := strings.Count(signedHeaders, ";") + 1; n > maxSignedHeaders {
+		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders names %d headers; at most %d may be signed", n, maxSignedHeaders)
+	}
 	a.signedHeaders = signedHeaders
 	a.headers = strings.Split(signedHeaders, ";")
+	for i, h := range a.headers {
+		switch {
+		case h == "" || h != strings.ToLower(h):
+			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be lower-case names separated by ';'", clip(signedHeaders))
+		case i > 0 && h == a.headers[i-1]:
+			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders names %s more than once", clip(h))
+		case i > 0 && h < a.headers[i-1]:
+			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be sorted: %s comes before %s", clip(signedHeaders), clip(h), clip(a.headers[i-1]))
+		}
+	}
 	if !slices.Contains(a.headers, "content-type") || !slices.Contains(a.headers, "host") {
 		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must include content-type and host", clip(signedHeaders))
-	}
-	for _, h := range a.headers {
-		if h == "" || h != strings.ToLower(h) {
-			return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders %q must be lower-case names separated by ';'", clip(signedHeaders))
-		}
 	}
 	if len(signature) != 2*sha256.Size {
 		return a, core.Errorf(core.CodeInvalidAuthorization, "Authorization: Signature is not %d hex digits", 2*sha256.Size)
@@ -308,28 +367,39 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 		payloadHash:   string(payloadHex[:]),
 		lines:         make([]headerLine, len(a.headers)),
 	}
+	valueBytes := 0
 	for i, name := range a.headers {
 		c.lines[i] = headerLine{name: name}
 		if name == "host" {
 			c.hostLine = i
 			continue
 		}
-		c.lines[i].value = strings.ToLower(strings.TrimSpace(header(r.Header, signedHeaderKey(name))))
+		vs, ok := r.Header[signedHeaderKey(name)]
+		if !ok || len(vs) == 0 {
+			return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization, "Authorization: SignedHeaders names %s, but the request has no such header", clip(name))
+		}
+		if valueBytes += len(vs[0]); valueBytes > maxSignedHeaderBytes {
+			return core.Caller{}, core.Errorf(core.CodeInvalidAuthorization, "Authorization: the signed headers' values exceed %d bytes", maxSignedHeaderBytes)
+		}
+		c.lines[i].value = strings.ToLower(strings.TrimSpace(vs[0]))
 	}
 	signing := cred.signingKey(a.date, a.service)
 
 	mac := hmac.New(sha256.New, signing)
-	// buf holds the string to sign's first three lines, the same for every
-	// candidate, and after them each candidate's canonical request.
-	buf := make([]byte, 0, 512)
-	buf = append(buf, Algorithm+"\n"...)
-	buf = append(buf, rawTS...)
-	buf = append(buf, '\n')
-	buf = append(buf, a.scope...)
-	buf = append(buf, '\n')
-	prefix := len(buf)
-	var sum [sha256.Size]byte
-	hosts, paths := hostCandidates(r), pathCandidates(r.Path)
+	// Each candidate's canonical request is streamed into crh, then the
+	// string to sign into mac, through the one buffer of w.
+	crh := sha256.New()
+	var w hashWriter
+	var sum, crHash [sha256.Size]byte
+	hosts, err := v.hostCandidates(r)
+	if err != nil {
+		return core.Caller{}, err
+	}
+	if hosts[0] != "" && !serviceOf(a.service, hosts) { // no host: mismatch says so below
+		return core.Caller{}, core.Errorf(core.CodeSignatureFailure,
+			"the credential scope names service %s: sign for ckafka (or, as the Node SDK does, the first label of the host)", clip(a.service))
+	}
+	paths := pathCandidates(r.Path)
 	// The rebuilt forms of the query cost a parse: they are made only
 	// after the query as received has failed.
 	queries := []string{r.RawQuery}
@@ -337,11 +407,20 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 		query := queries[i]
 		for _, host := range hosts {
 			for _, path := range paths {
-				buf = c.append(buf[:prefix], path, query, host)
-				crHash := sha256.Sum256(buf[prefix:])
-				mac.Write(buf[:prefix])
+				crh.Reset()
+				w.w = crh
+				c.write(&w, path, query, host)
+				w.flush()
 				var hexHash [2 * sha256.Size]byte
-				hex.Encode(hexHash[:], crHash[:])
+				hex.Encode(hexHash[:], crh.Sum(crHash[:0]))
+				w.w = mac
+				w.str(Algorithm)
+				w.byte('\n')
+				w.str(rawTS)
+				w.byte('\n')
+				w.str(a.scope)
+				w.byte('\n')
+				w.flush()
 				mac.Write(hexHash[:])
 				if hmac.Equal(mac.Sum(sum[:0]), a.signature[:]) {
 					return v.caller(cred), nil
@@ -353,7 +432,7 @@ func (v *Verifier) tc3(r *core.Request, auth string, now time.Time) (core.Caller
 			queries = queryCandidates(r.RawQuery) // [0] is the query as received
 		}
 	}
-	return core.Caller{}, mismatch(r)
+	return core.Caller{}, mismatch(hosts)
 }
 
 // signingKey derives kSigning = HMAC(HMAC(HMAC("TC3"+key, date), service), "tc3_request").
@@ -381,38 +460,73 @@ type canonical struct {
 
 type headerLine struct{ name, value string }
 
-// append writes
-// METHOD\nURI\nQUERY\nname:value\n...\n\nSignedHeaders\nhex(sha256(payload)).
-func (c *canonical) append(b []byte, path, query, host string) []byte {
-	b = append(b, c.method...)
-	b = append(b, '\n')
-	b = append(b, path...)
-	b = append(b, '\n')
-	b = append(b, query...)
-	b = append(b, '\n')
+// write streams
+// METHOD\nURI\nQUERY\nname:value\n...\n\nSignedHeaders\nhex(sha256(payload))
+// into w: the canonical request is hashed, never built.
+func (c *canonical) write(w *hashWriter, path, query, host string) {
+	w.str(c.method)
+	w.byte('\n')
+	w.str(path)
+	w.byte('\n')
+	w.str(query)
+	w.byte('\n')
 	for i, l := range c.lines {
-		b = append(b, l.name...)
-		b = append(b, ':')
+		w.str(l.name)
+		w.byte(':')
 		if i == c.hostLine {
-			b = append(b, host...)
+			w.str(host)
 		} else {
-			b = append(b, l.value...)
+			w.str(l.value)
 		}
-		b = append(b, '\n')
+		w.byte('\n')
 	}
-	b = append(b, '\n')
-	b = append(b, c.signedHeaders...)
-	b = append(b, '\n')
-	return append(b, c.payloadHash...)
+	w.byte('\n')
+	w.str(c.signedHeaders)
+	w.byte('\n')
+	w.str(c.payloadHash)
+}
+
+// hashWriter streams strings into a hash (or any writer) through a small
+// buffer: no copy of the whole input is made, whatever its size.
+type hashWriter struct {
+	w   io.Writer
+	n   int
+	buf [256]byte
+}
+
+func (w *hashWriter) str(s string) {
+	for len(s) > 0 {
+		if w.n == len(w.buf) {
+			w.flush()
+		}
+		k := copy(w.buf[w.n:], s)
+		w.n += k
+		s = s[k:]
+	}
+}
+
+func (w *hashWriter) byte(b byte) {
+	if w.n == len(w.buf) {
+		w.flush()
+	}
+	w.buf[w.n] = b
+	w.n++
+}
+
+func (w *hashWriter) flush() {
+	w.w.Write(w.buf[:w.n])
+	w.n = 0
 }
 
 // hostCandidates are the hosts a client may have signed, most likely
 // first: the Host as received (the Go SDK signs the endpoint's host as
 // configured, capitals and port included), then without the port (the
 // Node SDK signs URL.hostname), then the host the client addressed before
-// a proxy, from X-Forwarded-Host. Each comes as received, then lower-cased:
-// URL.hostname is lower-case whatever the endpoint's spelling.
-func hostCandidates(r *core.Request) []string {
+// a proxy: the one a gateway adapter vouches for, and X-Forwarded-Host
+// when the Verifier trusts it. Each comes as received, then lower-cased:
+// URL.hostname is lower-case whatever the endpoint's spelling. With an
+// allow-list (Hosts), only the hosts on it are candidates.
+func (v *Verifier) hostCandidates(r *core.Request) ([]string, error) {
 	host := r.Host
 	if host == "" {
 		host = header(r.Header, hdrHost)
@@ -420,6 +534,12 @@ func hostCandidates(r *core.Request) []string {
 	out := make([]string, 0, 4)
 	add := func(h string) {
 		h = strings.TrimSpace(h)
+		if !validHost(h) {
+			return
+		}
+		if len(v.hosts) > 0 && !v.hosts[strings.ToLower(stripPort(h))] {
+			return
+		}
 		for _, h := range [2]string{h, strings.ToLower(h)} {
 			if h != "" && !slices.Contains(out, h) {
 				out = append(out, h)
@@ -428,15 +548,53 @@ func hostCandidates(r *core.Request) []string {
 	}
 	add(host)
 	add(stripPort(host))
-	if fwd := header(r.Header, hdrForwardedHost); fwd != "" {
+	if r.ForwardedHost != "" {
+		add(r.ForwardedHost)
+		add(stripPort(r.ForwardedHost))
+	}
+	if fwd := header(r.Header, hdrForwardedHost); fwd != "" && v.trustForwardedHost {
 		fwd, _, _ = strings.Cut(fwd, ",") // the first is the client's; proxies append theirs
 		add(fwd)
 		add(stripPort(fwd))
 	}
 	if len(out) == 0 {
+		if len(v.hosts) > 0 && (host != "" || r.ForwardedHost != "") {
+			return nil, core.Errorf(core.CodeSignatureFailure, "host %s is not one that this endpoint serves (DATAHUB_HOSTS)", clip(host))
+		}
 		out = append(out, "")
 	}
-	return out
+	return out, nil
+}
+
+// serviceOf reports whether service is one a client may sign a request
+// to this endpoint for: ckafka (the Go SDK's), or the first label of the
+// endpoint's host, port included when the host has no dot (the Node SDK's
+// endpoint.split(".")[0]).
+func serviceOf(service string, hosts []string) bool {
+	if service == "ckafka" {
+		return true
+	}
+	for _, h := range hosts {
+		if label, _, _ := strings.Cut(h, "."); label != "" && strings.EqualFold(label, service) {
+			return true
+		}
+	}
+	return false
+}
+
+// validHost reports whether h is made of what a host name, an IP literal
+// and a port are made of. Anything else (a '/' or '?' above all, which
+// would let a legacy string to sign move its path) is no candidate.
+func validHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '-', c == '_', c == ':', c == '[', c == ']':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func stripPort(host string) string {
@@ -475,6 +633,30 @@ func pathCandidates(path string) []string {
 		out = append(out, other)
 	}
 	return out
+}
+
+// legacyPathCandidates are the paths a legacy signature may cover: the
+// path as received and its other form (decoded or escaped), never "/" for
+// another path (the SDKs sign the endpoint's real path the legacy way).
+// The string to sign is METHOD host path "?" parameters: a path that
+// holds '?' once decoded could carry signed parameters moved out of the
+// form, so it is refused.
+func legacyPathCandidates(path string) ([]string, error) {
+	decoded := path
+	if strings.Contains(path, "%") {
+		if p, err := url.PathUnescape(path); err == nil {
+			decoded = p
+		}
+	}
+	if strings.ContainsAny(decoded, "?#") {
+		return nil, core.Errorf(core.CodeSignatureFailure,
+			"the path holds '?' or '#' once decoded, which a legacy signature cannot tell from its parameters; sign with %s", Algorithm)
+	}
+	paths := pathCandidates(path)
+	if len(paths) > 1 { // pathCandidates puts "/", the TC3 Go SDK's, first
+		paths = paths[1:]
+	}
+	return paths, nil
 }
 
 // rootPath is pathCandidates("/"), made once; callers only read it.
@@ -581,10 +763,18 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 	}
 	query := q.String()
 
+	paths, err := legacyPathCandidates(r.Path)
+	if err != nil {
+		return core.Caller{}, err
+	}
+	hosts, err := v.hostCandidates(r)
+	if err != nil {
+		return core.Caller{}, err
+	}
 	mac := hmac.New(newHash, []byte(cred.SecretKey))
 	buf := make([]byte, 0, 256+len(query))
-	for _, host := range hostCandidates(r) {
-		for _, path := range pathCandidates(r.Path) {
+	for _, host := range hosts {
+		for _, path := range paths {
 			buf = append(buf[:0], r.Method...)
 			buf = append(buf, host...)
 			buf = append(buf, path...)
@@ -600,7 +790,7 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 			mac.Reset()
 		}
 	}
-	return core.Caller{}, mismatch(r)
+	return core.Caller{}, mismatch(hosts)
 }
 
 // reshaped refuses a legacy request whose signed string another request
@@ -615,6 +805,9 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 // it. Any other '&' in a value passes. The reverse, splitting such a value
 // into parameters, cannot be seen; README states it. keys are the signed
 // names, sorted.
+//
+// The '=' is looked for only within the longest parameter name after each
+// '&', so that the check is linear in the value's size whatever it holds.
 func reshaped(params url.Values, keys []string) error {
 	for _, k := range keys {
 		val := params.Get(k)
@@ -624,8 +817,12 @@ func reshaped(params url.Values, keys []string) error {
 				break
 			}
 			val = val[i+1:]
-			name, _, ok := strings.Cut(val, "=")
-			if ok && name > k && isParam(name) && !params.Has(name) {
+			window := val[:min(len(val), maxParamName+1)]
+			eq := strings.IndexByte(window, '=')
+			if eq < 0 {
+				continue
+			}
+			if name := val[:eq]; name > k && isParam(name) && !params.Has(name) {
 				return core.Errorf(core.CodeSignatureFailure,
 					`parameter %s holds "&%s=" but the request has no %s parameter: HmacSHA1 and HmacSHA256 sign both the same way, so the request may have been altered; send the value without it or sign with %s`,
 					clip(k), clip(name), clip(name), Algorithm)
@@ -644,6 +841,10 @@ var signedParams = map[string]bool{
 	"Token": true, "DataHubId": true,
 }
 
+// maxParamName is the longest name isParam accepts: Message.N.Body with
+// the longest index core reads.
+var maxParamName = len("Message.") + len("999999999") + len(".Body")
+
 // isParam reports whether name is a signed parameter of SendMessage,
 // Message.N.Body and Message.N.Key read as core reads them.
 func isParam(name string) bool {
@@ -655,8 +856,8 @@ func isParam(name string) bool {
 		return false
 	}
 	idx, field, ok := strings.Cut(rest, ".")
-	n, err := strconv.Atoi(idx)
-	return ok && err == nil && n >= 0 && (field == "Body" || field == "Key")
+	_, isIndex := core.MessageIndex(idx)
+	return ok && isIndex && (field == "Body" || field == "Key")
 }
 
 // clip shortens caller input that an error message repeats.
