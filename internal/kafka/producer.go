@@ -248,6 +248,9 @@ func (p *Producer) Close(ctx context.Context) error {
 // answered are reported as of unknown fate, and their promises finish in
 // the background.
 func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Message, out []core.Placement) error {
+	if len(msgs) == 0 {
+		return nil // no promise would ever close the batch
+	}
 	// Refused credentials or certificates make kgo retry the connection
 	// until the delivery timeout; refused ends the wait when the brokers
 	// refuse again after this call began, and the records not yet sent

@@ -355,3 +355,20 @@ func TestKafkaErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestProduceNothing: an empty batch returns at once; no promise would
+// ever end the wait.
+func TestProduceNothing(t *testing.T) {
+	cluster := kafkatest.New(t, 1, "t")
+	p := kafkatest.NewProducer(t, cluster.ProducerConfig())
+	done := make(chan error, 1)
+	go func() { done <- p.Produce(context.Background(), "t", nil, nil) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Produce(no messages) = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Produce(no messages) did not return")
+	}
+}
