@@ -88,7 +88,8 @@ func TestSilentClient(t *testing.T) {
 // budget is free again once requests finish.
 func TestInflightBudget(t *testing.T) {
 	svc := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)}, nil)
-	srv := httptest.NewServer(httpserver.Handler(svc, httpserver.MaxInflightBytes(1<<20)))
+	h := httpserver.Handler(svc, httpserver.MaxInflightBytes(1<<20))
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 	post := func(body string) string {
 		req, _ := http.NewRequest("POST", srv.URL, strings.NewReader(body))
@@ -112,8 +113,15 @@ func TestInflightBudget(t *testing.T) {
 	defer conn.Close()
 	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", 900_000)
 	conn.Write([]byte(strings.Repeat(" ", 800_000)))
-	time.Sleep(300 * time.Millisecond)
 
+	// Wait until the server has read A's 800 KB (its buffer then holds
+	// 900,001 bytes of the budget); on a loaded machine that can take a while.
+	for end := time.Now().Add(10 * time.Second); httpserver.InflightBytes(h) < 900_001; {
+		if time.Now().After(end) {
+			t.Fatalf("the server holds %d bytes of A's body after 10s", httpserver.InflightBytes(h))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	big := strings.Repeat(" ", 300_000) + "{}"
 	if got := post(big); !strings.Contains(got, `"Code":"RequestLimitExceeded"`) {
 		t.Errorf("a 300 KB request beside 800 KB in flight, budget 1 MiB: %s", got)
