@@ -302,9 +302,14 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 	}
 	if b.failed+b.unknown > 0 {
 		err, failed, unknown := b.err, b.failed, b.unknown
-		if refusal != nil && errors.Is(err, context.Canceled) && ctx.Err() == nil {
-			err = refusal // failed unsent because the brokers refused the client
-			failed, unknown = failed+unknown, 0
+		if refusal != nil && b.canceled > 0 && ctx.Err() == nil {
+			// Cancelled by us after the brokers refused the client: those
+			// were failed unsent. Others (a record in flight that timed
+			// out) keep their unknown fate.
+			if errors.Is(err, context.Canceled) {
+				err = refusal
+			}
+			failed, unknown = failed+b.canceled, unknown-b.canceled
 		}
 		return &core.ProduceError{Written: len(msgs) - failed - unknown, Failed: failed, Unknown: unknown, Err: p.classify(err)}
 	}
@@ -341,7 +346,10 @@ type batch struct {
 	// unknown failed in a way that leaves them possibly written
 	// (mayBeWritten): a delivery timeout, a lost connection.
 	unknown int
-	err     error // the first failure, as kgo reported it
+	// canceled are the unknown ones that kgo failed because their
+	// context was cancelled: unsent, when Produce cancelled it.
+	canceled int
+	err      error // the first failure, as kgo reported it
 }
 
 // promise is the one kgo promise of every record of the batch. kgo may
@@ -355,6 +363,9 @@ func (b *batch) promise(_ *kgo.Record, err error) {
 	if err != nil {
 		if mayBeWritten(err) {
 			b.unknown++
+			if errors.Is(err, context.Canceled) {
+				b.canceled++
+			}
 		} else {
 			b.failed++
 		}
