@@ -99,6 +99,9 @@ bench-go:
 	$(BENCHSTAT) -filter .name:DecodeAndReply -col /decoder dist/bench/core.txt
 	@echo; echo "== signature checks"
 	$(BENCHSTAT) -filter '-.name:DecodeAndReply' dist/bench/core.txt
+	$(GO) test -run '^$$' -bench DecodeShape -benchmem -count $(BENCH_COUNT) ./adapters/aws ./adapters/scf > dist/bench/adapters.txt
+	@echo; echo "== each gateway shape's event decode (the adapters' own cost per invocation)"
+	$(BENCHSTAT) dist/bench/adapters.txt
 
 bench-http:
 	$(GO) run ./bench/httpload -rounds $(BENCH_ROUNDS) -duration 3s -clients 16,64 -loads 10x1024,1x100
