@@ -34,19 +34,26 @@ func FuzzDecodeJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		c := &call{missingBody: -1}
-		var err error
-		fuzzcheck.Cost(t, len(body), decodePerByte, decodeFixed, func() { err = decodeJSON(body, 500, c) })
-		if err != nil {
-			if _, ok := err.(*Error); !ok {
-				t.Fatalf("error %v (%T) is not an *Error", err, err)
-			}
-			return
-		}
-		if len(c.Messages) > 500 {
-			t.Fatalf("%d messages decoded past the limit of 500", len(c.Messages))
-		}
+		checkDecode(t, len(body), func(c *call) error { return decodeJSON(body, 500, c) })
 	})
+}
+
+// checkDecode runs decode on an input of size bytes at a cost linear in
+// it, and fails t unless it ends in an *Error or within the 500-message
+// limit.
+func checkDecode(t *testing.T, size int, decode func(c *call) error) {
+	c := &call{missingBody: -1}
+	var err error
+	fuzzcheck.Cost(t, size, decodePerByte, decodeFixed, func() { err = decode(c) })
+	if err != nil {
+		if _, ok := err.(*Error); !ok {
+			t.Fatalf("error %v (%T) is not an *Error", err, err)
+		}
+		return
+	}
+	if len(c.Messages) > 500 {
+		t.Fatalf("%d messages decoded past the limit of 500", len(c.Messages))
+	}
 }
 
 // FuzzDecodeForm: the same for flattened parameters (form bodies, queries).
@@ -69,17 +76,6 @@ func FuzzDecodeForm(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		c := &call{missingBody: -1}
-		var err error
-		fuzzcheck.Cost(t, len(raw), decodePerByte, decodeFixed, func() { err = decodeForm(raw, 500, c) })
-		if err != nil {
-			if _, ok := err.(*Error); !ok {
-				t.Fatalf("error %v (%T) is not an *Error", err, err)
-			}
-			return
-		}
-		if len(c.Messages) > 500 {
-			t.Fatalf("%d messages decoded past the limit of 500", len(c.Messages))
-		}
+		checkDecode(t, len(raw), func(c *call) error { return decodeForm(raw, 500, c) })
 	})
 }
