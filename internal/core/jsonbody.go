@@ -113,8 +113,9 @@ func (p *bodyParser) messages(maxMessages int, c *call) bool {
 	}
 	// Every message is an object: the braces left in the body bound the
 	// count (braces inside strings only overstate it), so the slice is
-	// allocated once instead of grown.
-	msgs := messagePool.get(min(maxMessages, bytes.Count(p.b[p.i:], openBrace)))
+	// allocated once instead of grown, and never more than a pooled
+	// slice's worth ahead of the messages actually read.
+	msgs := messagePool.get(min(maxMessages, maxPooled, bytes.Count(p.b[p.i:], openBrace)))
 	if p.skipSpace(); p.peek() == ']' {
 		p.i++
 		c.Messages = msgs
