@@ -86,6 +86,9 @@ type Producer struct {
 	client *kgo.Client
 	sasl   string     // the SASL mechanism, for errors
 	watch  *connWatch // nil without SASL and TLS
+	// batchMaxBytes is the largest record batch the client builds
+	// (kgo.ProducerBatchMaxBytes); Warm's probes are one byte larger.
+	batchMaxBytes int
 }
 
 // New builds the client. It does not connect: the first Produce does.
@@ -114,7 +117,9 @@ func New(cfg Config) (*Producer, error) {
 	if cfg.DeliveryTimeout > 0 {
 		opts = append(opts, kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout))
 	}
+	batchMaxBytes := defaultBatchMaxBytes
 	if batch := cfg.MaxMessageBytes + recordOverhead; batch > defaultBatchMaxBytes {
+		batchMaxBytes = batch
 		opts = append(opts, kgo.ProducerBatchMaxBytes(int32(batch)))
 	}
 	if cfg.RecordRetries > 0 {
@@ -146,7 +151,7 @@ func New(cfg Config) (*Producer, error) {
 	if cfg.Logger != nil {
 		opts = append(opts, kgo.WithLogger(slogLogger{cfg.Logger}))
 	}
-	p := &Producer{sasl: cfg.SASLMechanism}
+	p := &Producer{sasl: cfg.SASLMechanism, batchMaxBytes: batchMaxBytes}
 	if mech != nil || cfg.TLS != nil {
 		p.watch = newConnWatch(mech != nil)
 		opts = append(opts, kgo.WithHooks(p.watch))
@@ -210,12 +215,10 @@ func compression(name string) (kgo.CompressionCodec, error) {
 
 // Warm does ahead of the first request what the first Produce would
 // otherwise do: it loads the metadata of topics (Check: an error names each
-// one that Kafka does not have), opens a produce connection to every broker
-// and obtains the producer id. ctx bounds it: what is not done by then is
-// left to the first Produce, so an unreachable cluster cannot hold up a
-// start. The topics' partitions are still loaded into the producer by the
-// first record sent to each (one metadata round trip on an open
-// connection): franz-go learns of a topic to produce to only from a record.
+// one that Kafka does not have), opens a produce connection to every broker,
+// obtains the producer id and loads each topic's partitions into the
+// producer (loadPartitions). ctx bounds it: what is not done by then is left
+// to the first Produce, so an unreachable cluster cannot hold up a start.
 func (p *Producer) Warm(ctx context.Context, topics []string) error {
 	var errs []error
 	if err := p.Check(ctx, topics); err != nil {
@@ -227,7 +230,46 @@ func (p *Producer) Warm(ctx context.Context, topics []string) error {
 	if _, _, err := p.client.ProducerID(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("kafka: warm up: producer id: %w", err))
 	}
+	if err := p.loadPartitions(ctx, topics); err != nil {
+		errs = append(errs, fmt.Errorf("kafka: warm up: %w", err))
+	}
 	return errors.Join(errs...)
+}
+
+// loadPartitions makes the producer learn the partitions of topics, which
+// franz-go does only for a topic it is given a record for: a metadata round
+// trip that would otherwise fall to the first request to each topic.
+//
+// Each topic is given one probe record that no batch can hold (one byte
+// over batchMaxBytes). franz-go loads the topic's partitions to place it,
+// then fails it with MESSAGE_TOO_LARGE when it tries to buffer it ("the
+// record will be failed immediately", kgo.Client.Produce): it never reaches
+// a broker and takes no sequence number. The probe's bytes are allocated
+// and never touched.
+func (p *Producer) loadPartitions(ctx context.Context, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	probe := make([]byte, p.batchMaxBytes+1)
+	errs := make(chan error, len(topics))
+	for _, t := range topics {
+		p.client.Produce(ctx, &kgo.Record{Topic: t, Value: probe}, func(_ *kgo.Record, err error) {
+			if errors.Is(err, kerr.MessageTooLarge) {
+				err = nil // the partitions are loaded: what the probe was for
+			} else if err == nil {
+				err = errors.New("a probe record larger than a batch was accepted") // cannot happen
+			}
+			if err != nil {
+				err = fmt.Errorf("partitions of topic %s: %w", t, err)
+			}
+			errs <- err
+		})
+	}
+	var all []error
+	for range topics {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
 }
 
 // Close flushes buffered records (bounded by ctx) and closes the client.
