@@ -171,7 +171,9 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request, limit int, st
 		if len(buf) > limit {
 			return nil, held, errTooLarge
 		}
-		if err == io.EOF {
+		if err == io.EOF || err == nil && int64(len(buf)) == r.ContentLength {
+			// All the announced bytes are in: net/http's body reader
+			// stops there, so reading on could only report EOF.
 			return buf, held, nil
 		}
 		if err != nil {

@@ -150,7 +150,12 @@ func (s *Service) Handle(ctx context.Context, r *Request) *Response {
 		received = s.now()
 	}
 	id := requestID(r)
-	ctx, cancel := context.WithDeadline(ctx, s.deadline(ctx, received))
+	// The request ends at its deadline, which s.deadline takes from ctx
+	// too. Only that: a caller that goes away (an HTTP client closing its
+	// connection) does not stop a produce that is under way, and the
+	// context is not tied to the caller's, which would cost a registration
+	// with the parent per request.
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), s.deadline(ctx, received))
 	defer cancel()
 
 	if resp := s.preflight(r, id); resp != nil {
@@ -280,8 +285,8 @@ func (s *Service) sendMessage(ctx context.Context, r *Request, id string, receiv
 // and send JSON; legacy-signed and GET requests flatten everything into a
 // form body or query.
 func (s *Service) decode(r *Request, c *call) error {
-	c.Action = r.Header.Get("X-TC-Action")
-	c.Version = r.Header.Get("X-TC-Version")
+	c.Action = r.Header.Get("X-Tc-Action") // canonical spellings: Get need not make them
+	c.Version = r.Header.Get("X-Tc-Version")
 	mediaType, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";") // parameters (charset) do not matter
 	mediaType = strings.ToLower(strings.TrimSpace(mediaType))
 	var err error

@@ -321,19 +321,26 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 		p.client.Produce(rctx, &b.recs[i], b.promise)
 	}
 	var refusal error
-	select {
-	case <-b.done:
-	case <-ctx.Done():
-	case <-refused:
-		// A connection that succeeded since clears the refusal: then
-		// the records are left to kgo, bounded by ctx.
-		if r := p.watch.failure(); r != nil {
-			refusal = r
-			cancel()
+	if refused == nil {
+		select { // the usual case, without a third channel to lock
+		case <-b.done:
+		case <-ctx.Done():
 		}
+	} else {
 		select {
 		case <-b.done:
 		case <-ctx.Done():
+		case <-refused:
+			// A connection that succeeded since clears the refusal: then
+			// the records are left to kgo, bounded by ctx.
+			if r := p.watch.failure(); r != nil {
+				refusal = r
+				cancel()
+			}
+			select {
+			case <-b.done:
+			case <-ctx.Done():
+			}
 		}
 	}
 	b.mu.Lock()

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,6 +26,34 @@ type Prometheus struct {
 	requestBytes *prometheus.HistogramVec
 	coldStarts   prometheus.Counter
 	kafka        *kprom.Metrics
+
+	// series caches each (access point, code)'s metrics, so that a request
+	// costs no label lookups. Both labels come from bounded sets (the
+	// configured access points and "unknown"; the error codes).
+	series sync.Map // seriesKey -> *series
+}
+
+type seriesKey struct{ accessPoint, code string }
+
+// series is the metrics one request updates.
+type series struct {
+	requests, messages             prometheus.Counter
+	latency, requestBytes, produce prometheus.Observer
+}
+
+func (p *Prometheus) seriesFor(ap, code string) *series {
+	k := seriesKey{ap, code}
+	if s, ok := p.series.Load(k); ok {
+		return s.(*series)
+	}
+	s, _ := p.series.LoadOrStore(k, &series{
+		requests:     p.requests.WithLabelValues(ap, code),
+		messages:     p.messages.WithLabelValues(ap, code),
+		latency:      p.latency.WithLabelValues(ap, code),
+		requestBytes: p.requestBytes.WithLabelValues(ap),
+		produce:      p.produce.WithLabelValues(ap),
+	})
+	return s.(*series)
 }
 
 // NewPrometheus builds the metrics on a registry of their own.
@@ -65,13 +94,13 @@ func NewPrometheus() *Prometheus {
 
 // Record implements Sink.
 func (p *Prometheus) Record(st *core.Stats, coldStart bool) {
-	ap := accessPoint(st)
-	p.requests.WithLabelValues(ap, st.Code).Inc()
-	p.messages.WithLabelValues(ap, st.Code).Add(float64(st.Messages))
-	p.latency.WithLabelValues(ap, st.Code).Observe(st.Total.Seconds())
-	p.requestBytes.WithLabelValues(ap).Observe(float64(st.RequestBytes))
+	s := p.seriesFor(accessPoint(st), st.Code)
+	s.requests.Inc()
+	s.messages.Add(float64(st.Messages))
+	s.latency.Observe(st.Total.Seconds())
+	s.requestBytes.Observe(float64(st.RequestBytes))
 	if st.Produce > 0 {
-		p.produce.WithLabelValues(ap).Observe(st.Produce.Seconds())
+		s.produce.Observe(st.Produce.Seconds())
 	}
 	if coldStart {
 		p.coldStarts.Inc()
