@@ -370,6 +370,9 @@ func (s *scanner) str(decode bool) (string, bool) {
 			}
 			lit := s.data[start+1 : s.i-1]
 			if plain && utf8.Valid(lit) {
+				if s.src == "" {
+					return string(lit), true
+				}
 				return s.src[start+1 : s.i-1], true
 			}
 			var v string
@@ -385,4 +388,91 @@ func (s *scanner) str(decode bool) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Members calls member with each name of data, a JSON object, and its
+// value's JSON text (what a json.RawMessage of it holds), in order, until
+// member returns false. It reports false when data is not an object or
+// member returned false. data must be JSON as encoding/json checked it for
+// an UnmarshalJSON method; for other input, the result is unspecified but
+// the cost stays linear in its size. It is the walk behind an adapter's
+// own map type, without a map of json.RawMessage in between.
+func Members(data []byte, member func(name string, value []byte) bool) bool {
+	s := scanner{data: data}
+	return s.object(true, func(name string) bool {
+		v, ok := s.value()
+		return ok && member(name, v)
+	})
+}
+
+// Elements calls elem with the JSON text of each element of data, a JSON
+// array, in order, until elem returns false; otherwise as [Members].
+func Elements(data []byte, elem func(value []byte) bool) bool {
+	s := scanner{data: data}
+	if s.peek() != '[' {
+		return false
+	}
+	s.i++
+	if s.peek() == ']' {
+		return true
+	}
+	for {
+		v, ok := s.value()
+		if !ok || !elem(v) {
+			return false
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// Unquote is the value of lit, a JSON string literal, as encoding/json
+// decodes it into a string.
+func Unquote(lit []byte) (string, bool) {
+	s := scanner{data: lit}
+	if s.peek() != '"' {
+		return "", false
+	}
+	v, ok := s.str(true)
+	return v, ok && s.i == len(lit)
+}
+
+// value reads the JSON value at s.i and returns its text.
+func (s *scanner) value() ([]byte, bool) {
+	s.peek()
+	start, depth := s.i, 0
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case '"':
+			if _, ok := s.str(false); !ok {
+				return nil, false
+			}
+			if depth == 0 {
+				return s.data[start:s.i], true
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 { // the end of a number or literal
+				return s.data[start:s.i], s.i > start
+			}
+			if depth--; depth == 0 {
+				s.i++
+				return s.data[start:s.i], true
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return s.data[start:s.i], s.i > start
+			}
+		}
+		s.i++
+	}
+	return s.data[start:], depth == 0 && s.i > start
 }
