@@ -15,7 +15,9 @@
 //
 //   - provisioned first/warm: with AWS_LAMBDA_INITIALIZATION_TYPE=
 //     provisioned-concurrency, the first invocation handed out after init
-//     (the process's first poll, then a pause) against the one after it.
+//     (the process's first poll, then a pause) against the one after it,
+//     handed out after the same pause: both find an idle process, as
+//     invocations spread out in time do.
 //
 //     go run ./bench/coldstart -rounds 10
 //
@@ -187,9 +189,9 @@ func provisioned(f *fn, event []byte) (first, warm time.Duration, err error) {
 	case <-time.After(10 * time.Second):
 		return 0, 0, fmt.Errorf("no poll within 10s")
 	}
-	time.Sleep(200 * time.Millisecond) // the instance waits for traffic
 	var d [2]time.Duration
 	for i := range d {
+		time.Sleep(200 * time.Millisecond) // the instance waits for traffic
 		api.queue(event)
 		r, err := api.reply(10 * time.Second)
 		if err != nil {

@@ -86,6 +86,9 @@ type Producer struct {
 	client *kgo.Client
 	sasl   string     // the SASL mechanism, for errors
 	watch  *connWatch // nil without SASL and TLS
+	// batchMaxBytes is the largest record batch the client builds
+	// (kgo.ProducerBatchMaxBytes); Warm's probes are one byte larger.
+	batchMaxBytes int
 }
 
 // New builds the client. It does not connect: the first Produce does.
@@ -114,7 +117,9 @@ func New(cfg Config) (*Producer, error) {
 	if cfg.DeliveryTimeout > 0 {
 		opts = append(opts, kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout))
 	}
+	batchMaxBytes := defaultBatchMaxBytes
 	if batch := cfg.MaxMessageBytes + recordOverhead; batch > defaultBatchMaxBytes {
+		batchMaxBytes = batch
 		opts = append(opts, kgo.ProducerBatchMaxBytes(int32(batch)))
 	}
 	if cfg.RecordRetries > 0 {
@@ -146,7 +151,7 @@ func New(cfg Config) (*Producer, error) {
 	if cfg.Logger != nil {
 		opts = append(opts, kgo.WithLogger(slogLogger{cfg.Logger}))
 	}
-	p := &Producer{sasl: cfg.SASLMechanism}
+	p := &Producer{sasl: cfg.SASLMechanism, batchMaxBytes: batchMaxBytes}
 	if mech != nil || cfg.TLS != nil {
 		p.watch = newConnWatch(mech != nil)
 		opts = append(opts, kgo.WithHooks(p.watch))
@@ -210,12 +215,10 @@ func compression(name string) (kgo.CompressionCodec, error) {
 
 // Warm does ahead of the first request what the first Produce would
 // otherwise do: it loads the metadata of topics (Check: an error names each
-// one that Kafka does not have), opens a produce connection to every broker
-// and obtains the producer id. ctx bounds it: what is not done by then is
-// left to the first Produce, so an unreachable cluster cannot hold up a
-// start. The topics' partitions are still loaded into the producer by the
-// first record sent to each (one metadata round trip on an open
-// connection): franz-go learns of a topic to produce to only from a record.
+// one that Kafka does not have), opens a produce connection to every broker,
+// obtains the producer id and loads each topic's partitions into the
+// producer (loadPartitions). ctx bounds it: what is not done by then is left
+// to the first Produce, so an unreachable cluster cannot hold up a start.
 func (p *Producer) Warm(ctx context.Context, topics []string) error {
 	var errs []error
 	if err := p.Check(ctx, topics); err != nil {
@@ -227,7 +230,46 @@ func (p *Producer) Warm(ctx context.Context, topics []string) error {
 	if _, _, err := p.client.ProducerID(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("kafka: warm up: producer id: %w", err))
 	}
+	if err := p.loadPartitions(ctx, topics); err != nil {
+		errs = append(errs, fmt.Errorf("kafka: warm up: %w", err))
+	}
 	return errors.Join(errs...)
+}
+
+// loadPartitions makes the producer learn the partitions of topics, which
+// franz-go does only for a topic it is given a record for: a metadata round
+// trip that would otherwise fall to the first request to each topic.
+//
+// Each topic is given one probe record that no batch can hold (one byte
+// over batchMaxBytes). franz-go loads the topic's partitions to place it,
+// then fails it with MESSAGE_TOO_LARGE when it tries to buffer it ("the
+// record will be failed immediately", kgo.Client.Produce): it never reaches
+// a broker and takes no sequence number. The probe's bytes are allocated
+// and never touched.
+func (p *Producer) loadPartitions(ctx context.Context, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	probe := make([]byte, p.batchMaxBytes+1)
+	errs := make(chan error, len(topics))
+	for _, t := range topics {
+		p.client.Produce(ctx, &kgo.Record{Topic: t, Value: probe}, func(_ *kgo.Record, err error) {
+			if errors.Is(err, kerr.MessageTooLarge) {
+				err = nil // the partitions are loaded: what the probe was for
+			} else if err == nil {
+				err = errors.New("a probe record larger than a batch was accepted") // cannot happen
+			}
+			if err != nil {
+				err = fmt.Errorf("partitions of topic %s: %w", t, err)
+			}
+			errs <- err
+		})
+	}
+	var all []error
+	for range topics {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
 }
 
 // Close flushes buffered records (bounded by ctx) and closes the client.
@@ -262,7 +304,7 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 		rctx, cancel = context.WithCancel(ctx)
 	}
 	defer cancel()
-	b := &batch{recs: make([]kgo.Record, len(msgs)), left: len(msgs), done: make(chan struct{})}
+	b := newBatch(len(msgs))
 	sent := time.Now()
 	var from []core.RecordHeader   // the core shares one header slice per request:
 	var headers []kgo.RecordHeader // converted once
@@ -295,11 +337,20 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 		}
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if left := b.left; left > 0 {
-		b.left = -1 // late promises no longer count
+		b.left = -1 // late promises no longer count; the records stay kgo's
+		b.mu.Unlock()
 		return &core.ProduceError{Written: len(msgs) - b.failed - b.unknown - left, Failed: b.failed, Unknown: b.unknown + left, Err: ctx.Err()}
 	}
+	b.mu.Unlock()
+	// Every promise has run: kgo holds none of the records any more. The
+	// last one's done value is still buffered when ctx or a refusal ended
+	// the wait first.
+	select {
+	case <-b.done:
+	default:
+	}
+	defer b.recycle()
 	if b.failed+b.unknown > 0 {
 		err, failed, unknown := b.err, b.failed, b.unknown
 		if refusal != nil && b.canceled > 0 && ctx.Err() == nil {
@@ -336,9 +387,11 @@ func mayBeWritten(err error) bool {
 }
 
 // batch counts one request's records down as franz-go answers them.
+// Batches are reused (batchPool) once every promise has run, so that a
+// request allocates no records of its own.
 type batch struct {
 	recs []kgo.Record
-	done chan struct{} // closed when left reaches 0
+	done chan struct{} // receives one value when left reaches 0
 
 	mu     sync.Mutex
 	left   int // records not answered yet; -1 once Produce has returned early
@@ -374,8 +427,36 @@ func (b *batch) promise(_ *kgo.Record, err error) {
 		}
 	}
 	if b.left--; b.left == 0 {
-		close(b.done)
+		b.done <- struct{}{} // buffered: never blocks kgo's promise goroutine
 	}
+}
+
+// maxPooledRecords bounds the batches kept for reuse: a larger one (a
+// request of more messages than core's default limit) is left to the GC.
+const maxPooledRecords = 1024
+
+var batchPool = sync.Pool{New: func() any { return &batch{done: make(chan struct{}, 1)} }}
+
+// newBatch returns a batch of n zeroed records, all of them unanswered.
+func newBatch(n int) *batch {
+	b := batchPool.Get().(*batch)
+	if cap(b.recs) < n {
+		b.recs = make([]kgo.Record, n)
+	}
+	b.recs, b.left = b.recs[:n], n
+	return b
+}
+
+// recycle returns a batch whose promises have all run (its done value
+// received) to the pool, holding no reference to the request's bytes.
+func (b *batch) recycle() {
+	if cap(b.recs) > maxPooledRecords {
+		return
+	}
+	clear(b.recs)
+	b.recs = b.recs[:0]
+	b.failed, b.unknown, b.canceled, b.err = 0, 0, 0, nil
+	batchPool.Put(b)
 }
 
 func recordHeaders(hs []core.RecordHeader) []kgo.RecordHeader {
