@@ -28,14 +28,15 @@ func (a alb) request(e *event) *core.Request {
 	var h http.Header
 	var query string
 	if a.multiValue {
-		h = gateway.MultiHeaders(e.MultiValueHeaders)
-		query = albQuery(e.MultiValueQueryStringParameters)
+		h = e.MultiValueHeaders.Header()
+		query = albQuery(e.MultiValueQueryStringParameters.Map())
 	} else {
 		// Without multi-value headers the ALB keeps only the last value
 		// of a repeated header or query parameter.
-		h = gateway.Headers(e.Headers)
-		multi := make(map[string][]string, len(e.QueryStringParameters))
-		for k, v := range e.QueryStringParameters {
+		h = e.Headers.Header()
+		single := e.QueryStringParameters.Map()
+		multi := make(map[string][]string, len(single))
+		for k, v := range single {
 			multi[k] = []string{v}
 		}
 		query = albQuery(multi)

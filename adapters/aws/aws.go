@@ -24,16 +24,19 @@ var ErrUnknownEvent = errors.New("aws: payload is not an API Gateway, function U
 
 // event is every field that the four gateway shapes use, so that a payload
 // is decoded once. Fields that only one shape sends are zero for the others.
+// The header and query maps stay undecoded until the detected shape reads
+// the ones it uses: payload 1.0 sends each twice (one value and all values
+// per name), and building the unused pair was most of a REST event's cost.
 type event struct {
 	Version string `json:"version"` // "2.0" for HTTP APIs and function URLs; absent or "1.0" otherwise
 
 	// Payload 1.0 (REST API, ALB).
 	HTTPMethod                      string              `json:"httpMethod"`
 	Path                            string              `json:"path"`
-	Headers                         map[string]string   `json:"headers"`
-	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
-	QueryStringParameters           map[string]string   `json:"queryStringParameters"`
-	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
+	Headers                         gateway.Strings     `json:"headers"` // payload 2.0 too
+	MultiValueHeaders               gateway.StringLists `json:"multiValueHeaders"`
+	QueryStringParameters           gateway.Strings     `json:"queryStringParameters"`
+	MultiValueQueryStringParameters gateway.StringLists `json:"multiValueQueryStringParameters"`
 
 	// Payload 2.0 (HTTP API, function URL).
 	RawPath        string   `json:"rawPath"`
@@ -96,7 +99,7 @@ func decode(payload []byte) (*event, shape, error) {
 func detect(e *event) (shape, error) {
 	switch {
 	case e.RequestContext.ELB != nil:
-		return alb{multiValue: e.MultiValueHeaders != nil}, nil
+		return alb{multiValue: e.MultiValueHeaders.Present()}, nil
 	case e.Version == "2.0":
 		// HTTP APIs and function URLs. A function URL event looks like an
 		// HTTP API 2.0 event because AWS defines it as one: the function

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -163,4 +165,41 @@ func BenchmarkDecode(b *testing.B) {
 			json.Unmarshal(payload, &e)
 		}
 	})
+}
+
+// TestHeaderMaps checks which of payload 1.0's two header and query maps
+// each shape reads: REST takes the multi-value map whenever it is sent
+// (even empty), each of headers and query on its own; an ALB reads both
+// multi-value maps in multi-value mode (multiValueHeaders sent), else both
+// single ones; payload 2.0 reads headers only.
+func TestHeaderMaps(t *testing.T) {
+	t.Parallel()
+	const maps = `"headers":{"x-single":"s","x-both":"1"},"multiValueHeaders":{"x-multi":["m1","m2"],"X-BOTH":["2","3"]},` +
+		`"queryStringParameters":{"a":"1"},"multiValueQueryStringParameters":{"b":["2","3"]}`
+	for _, tt := range []struct {
+		name, payload string
+		header        http.Header
+		query         string
+	}{
+		{"rest", `{"httpMethod":"POST",` + maps + `}`,
+			http.Header{"X-Multi": {"m1", "m2"}, "X-Both": {"2", "3"}}, "b=2&b=3"},
+		{"rest single", `{"httpMethod":"POST","headers":{"x-single":"s"},"multiValueHeaders":null,"queryStringParameters":{"a":"1"}}`,
+			http.Header{"X-Single": {"s"}}, "a=1"},
+		{"rest empty multi", `{"httpMethod":"POST","headers":{"x-single":"s"},"multiValueHeaders":{},"queryStringParameters":{"a":"1"},"multiValueQueryStringParameters":{}}`,
+			http.Header{}, ""},
+		{"rest multi headers only", `{"httpMethod":"POST","headers":{"x-single":"s"},"multiValueHeaders":{"x-multi":["m"]},"queryStringParameters":{"a":"1"}}`,
+			http.Header{"X-Multi": {"m"}}, "a=1"},
+		{"alb multi", `{"httpMethod":"POST","requestContext":{"elb":{}},` + maps + `}`,
+			http.Header{"X-Multi": {"m1", "m2"}, "X-Both": {"2", "3"}}, "b=2&b=3"},
+		{"alb single", `{"httpMethod":"POST","requestContext":{"elb":{}},"headers":{"x-single":"s"},` +
+			`"queryStringParameters":{"a":"1"},"multiValueQueryStringParameters":{"b":["2"]}}`,
+			http.Header{"X-Single": {"s"}}, "a=1"},
+		{"v2", `{"version":"2.0","requestContext":{"http":{"method":"POST"}},"rawQueryString":"r=1",` + maps + `}`,
+			http.Header{"X-Single": {"s"}, "X-Both": {"1"}}, "r=1"},
+	} {
+		got := aws.DebugRequest(t, []byte(tt.payload))
+		if !reflect.DeepEqual(got.Header, tt.header) || got.RawQuery != tt.query {
+			t.Errorf("%s: header %v query %q, want %v %q", tt.name, got.Header, got.RawQuery, tt.header, tt.query)
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"httpkafka/adapters/gateway"
 	"httpkafka/internal/core"
 )
 
@@ -16,17 +15,17 @@ func (restAPI) request(e *event) *core.Request {
 	// REST APIs send both header maps; headers keeps only the last value
 	// of a repeated header, multiValueHeaders keeps them all.
 	var h http.Header
-	if e.MultiValueHeaders != nil {
-		h = gateway.MultiHeaders(e.MultiValueHeaders)
+	if e.MultiValueHeaders.Present() {
+		h = e.MultiValueHeaders.Header()
 	} else {
-		h = gateway.Headers(e.Headers)
+		h = e.Headers.Header()
 	}
 	// The query arrives parsed and percent-decoded; the multi-value map
 	// keeps repeated names, so it wins when present.
-	q := url.Values(e.MultiValueQueryStringParameters)
+	q := url.Values(e.MultiValueQueryStringParameters.Map())
 	if q == nil {
 		q = url.Values{}
-		for k, v := range e.QueryStringParameters {
+		for k, v := range e.QueryStringParameters.Map() {
 			q.Set(k, v)
 		}
 	}

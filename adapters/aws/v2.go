@@ -23,7 +23,7 @@ type v2 struct{}
 func (v2) request(e *event) *core.Request {
 	// 2.0 joins repeated headers into one comma-separated value; it is
 	// kept as one value, never split.
-	h := gateway.Headers(e.Headers)
+	h := e.Headers.Header()
 	// 2.0 moves Cookie headers out into the cookies list; put them back
 	// as the single Cookie header a client would have sent.
 	if len(e.Cookies) > 0 {

@@ -12,7 +12,7 @@ import (
 // turned on). Tencent retired the trigger for new deployments; events
 // from triggers that still exist are served as before.
 func apiGateway(e *event) *core.Request {
-	h := gateway.Headers(e.Headers)
+	h := e.Headers.Header()
 	rc := e.RequestContext
 	path := e.Path
 	if rc.Stage != "" && gatewayDomain(gateway.First(h, "Host")) {

@@ -29,3 +29,13 @@ func DebugQuery(raw string) (string, error) {
 	}
 	return q.Encode(), nil
 }
+
+// DebugQueryRaw is DebugQuery through the reference decode (a map of
+// json.RawMessage), which UnmarshalJSON's walk must agree with.
+func DebugQueryRaw(raw string) (string, error) {
+	var q queryString
+	if err := q.unmarshalRaw([]byte(raw)); err != nil {
+		return "", err
+	}
+	return q.Encode(), nil
+}

@@ -9,12 +9,12 @@ import (
 // request to https://<appid>-<urlid>.<region>.tencentscf.com/<path>, as
 // an event function receives it.
 func functionURL(e *event) *core.Request {
-	// Header names arrive lower-cased; gateway.Headers canonicalises them.
+	// Header names arrive lower-cased; Header canonicalises them.
 	// The doc's sample has no host header: when a real event has none
 	// either, the request's Host is empty, and a signed request is
 	// answered with an AuthFailure that says so (signatures cover the
 	// host the client called, which the event then does not tell).
-	h := gateway.Headers(e.Headers)
+	h := e.Headers.Header()
 	return &core.Request{
 		Method: e.HTTPMethod,
 		// The path after the URL's host, "/" at the least; there is no

@@ -17,6 +17,43 @@ type queryString map[string][]string
 // they do alone ({"a":[1,2]}, {"a":[true,"x"]}), and an element of any
 // type must not turn the event into a failed invocation.
 func (q *queryString) UnmarshalJSON(data []byte) error {
+	// Walked without a map of json.RawMessage and a json.Unmarshal per
+	// value: that was most of the cost of an event's queryString.
+	out := make(queryString)
+	if gateway.Members(data, func(k string, v []byte) bool {
+		values, ok := readValues(v)
+		if len(values) > 0 {
+			out[k] = values
+		} else {
+			delete(out, k) // a name sent twice: the last value counts, as in a map
+		}
+		return ok
+	}) {
+		*q = out
+		return nil
+	}
+	// Not an object (the error below), or a form the walk does not
+	// expect: encoding/json reads it.
+	return q.unmarshalRaw(data)
+}
+
+// readValues is the values of one name: v's, or its elements' if a list.
+func readValues(v []byte) ([]string, bool) {
+	if len(v) == 0 || v[0] != '[' {
+		return appendValue(nil, v)
+	}
+	var values []string
+	ok := gateway.Elements(v, func(elem []byte) bool {
+		var ok bool
+		values, ok = appendValue(values, elem)
+		return ok
+	})
+	return values, ok
+}
+
+// unmarshalRaw is UnmarshalJSON through a map of json.RawMessage: the
+// reference the walk must agree with.
+func (q *queryString) unmarshalRaw(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("queryString: %w", err)
@@ -32,9 +69,9 @@ func (q *queryString) UnmarshalJSON(data []byte) error {
 		}
 		var values []string
 		for _, elem := range list {
-			var err error
-			if values, err = appendValue(values, bytes.TrimSpace(elem)); err != nil {
-				return fmt.Errorf("queryString.%s: %w", k, err)
+			var ok bool
+			if values, ok = appendValue(values, bytes.TrimSpace(elem)); !ok {
+				return fmt.Errorf("queryString.%s: %s is not a JSON value", k, elem)
 			}
 		}
 		if len(values) > 0 {
@@ -49,20 +86,17 @@ func (q *queryString) UnmarshalJSON(data []byte) error {
 // it is, true as a flag, null and false not at all (the name is absent),
 // and anything else (a number; an object or a nested list, never seen) as
 // its JSON text.
-func appendValue(values []string, v json.RawMessage) ([]string, error) {
+func appendValue(values []string, v []byte) ([]string, bool) {
 	switch {
 	case len(v) == 0 || string(v) == "null" || string(v) == "false":
-		return values, nil
+		return values, true
 	case string(v) == "true":
-		return append(values, gateway.Flag), nil
+		return append(values, gateway.Flag), true
 	case v[0] == '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return values, err
-		}
-		return append(values, s), nil
+		s, ok := gateway.Unquote(v)
+		return append(values, s), ok
 	}
-	return append(values, string(v)), nil
+	return append(values, string(v)), true
 }
 
 // Encode rebuilds the raw query: names sorted, values percent-encoded,

@@ -34,10 +34,10 @@ var ErrUnknownEvent = errors.New("scf: payload is not a function URL or API Gate
 // isBase64Encoded, headerParameters, pathParameters or
 // queryStringParameters.
 type event struct {
-	Headers    map[string]string `json:"headers"`
-	HTTPMethod string            `json:"httpMethod"`
-	Path       string            `json:"path"` // the request path as received
-	Body       string            `json:"body"`
+	Headers    gateway.Strings `json:"headers"` // decoded straight into canonical headers
+	HTTPMethod string          `json:"httpMethod"`
+	Path       string          `json:"path"` // the request path as received
+	Body       string          `json:"body"`
 	// IsBase64Encoded is sent only by APIs with Base64 encoding turned
 	// on; missing means false.
 	IsBase64Encoded bool        `json:"isBase64Encoded"`

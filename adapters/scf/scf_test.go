@@ -3,6 +3,7 @@ package scf_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -184,4 +185,35 @@ func TestUnknownEvent(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrUnknownEvent", name, err)
 		}
 	}
+}
+
+// queryCases are queryString values in every form, for the walk and its
+// reference.
+var queryCases = []string{
+	`{"n":1.5,"z":null,"f":false,"s":"a b&c","t":true}`, `{"a":["b","c"]}`, `{"a":[1,2]}`,
+	`{"a":[true,"x",null,false,-3e2]}`, `{"a":[null,false],"b":[]}`, `{}`, `null`,
+	` { "a" : [ 1 , { "x" : [ 2, "]" ] } , [ ] ] , "o" : { "k" : "}" } , "e" : "\u00e9\"\\" } `,
+	`{"a":"1","a":null}`, `{"a":null,"a":"2"}`, `{"a":["1"],"a":[]}`,
+	"{\"\xff\":\"\xfe\",\"k\":[\"\xed\xa0\x80\"]}",
+	`[]`, `"a"`, `1`, `true`,
+}
+
+// FuzzQueryString: the walk decodes every queryString as the reference
+// does, and fails exactly when it fails.
+//
+//	go test -run '^$' -fuzz FuzzQueryString ./adapters/scf
+func FuzzQueryString(f *testing.F) {
+	for _, c := range queryCases {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !json.Valid([]byte(raw)) {
+			return // encoding/json refuses it before any UnmarshalJSON
+		}
+		got, err := scf.DebugQuery(raw)
+		want, wantErr := scf.DebugQueryRaw(raw)
+		if got != want || (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+			t.Errorf("%s: %q, %v; want %q, %v", raw, got, err, want, wantErr)
+		}
+	})
 }
