@@ -10,40 +10,25 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/twmb/franz-go/pkg/kgo"
-)
 
-type sendMessage struct {
-	DataHubId string
-	Message   []struct{ Body, Key string }
-}
+	"httpkafka/bench/internal/bare"
+)
 
 func main() {
 	topic := os.Getenv("TOPIC")
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(strings.Split(os.Getenv("KAFKA_BROKERS"), ",")...),
-		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
-	)
+	cl, err := bare.Client()
 	if err != nil {
 		panic(err)
 	}
 	lambda.Start(func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-		var req sendMessage
+		var req bare.SendMessage
 		if err := json.Unmarshal([]byte(e.Body), &req); err != nil {
 			return events.APIGatewayProxyResponse{StatusCode: 400, Body: err.Error()}, nil
 		}
-		recs := make([]*kgo.Record, len(req.Message))
-		for i, m := range req.Message {
-			recs[i] = &kgo.Record{Topic: topic, Value: []byte(m.Body)}
-			if m.Key != "" {
-				recs[i].Key = []byte(m.Key)
-			}
-		}
+		recs := req.Records(topic)
 		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 			return events.APIGatewayProxyResponse{StatusCode: 500, Body: err.Error()}, nil
 		}

@@ -13,41 +13,26 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"strings"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction"
 	"github.com/tencentyun/scf-go-lib/events"
 	"github.com/tencentyun/scf-go-lib/functioncontext"
-	"github.com/twmb/franz-go/pkg/kgo"
-)
 
-type sendMessage struct {
-	DataHubId string
-	Message   []struct{ Body, Key string }
-}
+	"httpkafka/bench/internal/bare"
+)
 
 func main() {
 	topic := os.Getenv("TOPIC")
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(strings.Split(os.Getenv("KAFKA_BROKERS"), ",")...),
-		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
-	)
+	cl, err := bare.Client()
 	if err != nil {
 		panic(err)
 	}
 	cloudfunction.Start(func(ctx context.Context, e events.APIGatewayRequest) (events.APIGatewayResponse, error) {
-		var req sendMessage
+		var req bare.SendMessage
 		if err := json.Unmarshal([]byte(e.Body), &req); err != nil {
 			return events.APIGatewayResponse{StatusCode: 400, Body: err.Error()}, nil
 		}
-		recs := make([]*kgo.Record, len(req.Message))
-		for i, m := range req.Message {
-			recs[i] = &kgo.Record{Topic: topic, Value: []byte(m.Body)}
-			if m.Key != "" {
-				recs[i].Key = []byte(m.Key)
-			}
-		}
+		recs := req.Records(topic)
 		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 			return events.APIGatewayResponse{StatusCode: 500, Body: err.Error()}, nil
 		}
