@@ -8,8 +8,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -18,21 +16,9 @@ import (
 )
 
 func main() {
-	topic := os.Getenv("TOPIC")
-	cl, err := bare.Client()
-	if err != nil {
-		panic(err)
-	}
+	topic, cl := bare.Setup()
 	lambda.Start(func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-		var req bare.SendMessage
-		if err := json.Unmarshal([]byte(e.Body), &req); err != nil {
-			return events.APIGatewayProxyResponse{StatusCode: 400, Body: err.Error()}, nil
-		}
-		recs := req.Records(topic)
-		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			return events.APIGatewayProxyResponse{StatusCode: 500, Body: err.Error()}, nil
-		}
-		body, _ := json.Marshal(map[string]any{"Response": map[string]any{"MessageId": len(recs), "RequestId": e.RequestContext.RequestID}})
-		return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}, nil
+		status, body := bare.Handle(ctx, cl, topic, e.Body, e.RequestContext.RequestID)
+		return events.APIGatewayProxyResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: body}, nil
 	})
 }

@@ -11,8 +11,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"os"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction"
 	"github.com/tencentyun/scf-go-lib/events"
@@ -22,25 +20,13 @@ import (
 )
 
 func main() {
-	topic := os.Getenv("TOPIC")
-	cl, err := bare.Client()
-	if err != nil {
-		panic(err)
-	}
+	topic, cl := bare.Setup()
 	cloudfunction.Start(func(ctx context.Context, e events.APIGatewayRequest) (events.APIGatewayResponse, error) {
-		var req bare.SendMessage
-		if err := json.Unmarshal([]byte(e.Body), &req); err != nil {
-			return events.APIGatewayResponse{StatusCode: 400, Body: err.Error()}, nil
-		}
-		recs := req.Records(topic)
-		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			return events.APIGatewayResponse{StatusCode: 500, Body: err.Error()}, nil
-		}
 		id := e.Context.RequestID // a function URL event has no requestContext
 		if fc, ok := functioncontext.FromContext(ctx); ok {
 			id = cmp.Or(id, fc.RequestID)
 		}
-		body, _ := json.Marshal(map[string]any{"Response": map[string]any{"MessageId": len(recs), "RequestId": id}})
-		return events.APIGatewayResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}, nil
+		status, body := bare.Handle(ctx, cl, topic, e.Body, id)
+		return events.APIGatewayResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: body}, nil
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"flag"
 	"log"
 	"net/http"
-	"os"
 	"strconv"
 
 	"httpkafka/bench/internal/bare"
@@ -21,11 +20,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9100", "address to listen on")
 	flag.Parse()
-	topic := os.Getenv("TOPIC")
-	cl, err := bare.Client()
-	if err != nil {
-		log.Fatal(err)
-	}
+	topic, cl := bare.Setup()
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		var req bare.SendMessage
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
