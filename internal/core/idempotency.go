@@ -102,12 +102,14 @@ func (s *Service) produceOnce(ctx context.Context, r *Request, c *call, ap acces
 		if err := s.checkReplay(ctx, r, caller); err != nil {
 			return nil, err
 		}
-		placements := make([]Placement, len(c.Messages))
+		placements := placementPool.get(len(c.Messages))[:len(c.Messages)]
 		if err := s.producer.Produce(ctx, ap.Topic, c.Messages, placements); err != nil {
+			placementPool.put(placements)
 			return nil, s.produceFailure(c, ap, err)
 		}
 		return placements, nil
 	}
+	c.shared = true
 	k := &KeyedCall{Scope: AnonymousScope, DataHubID: c.DataHubID, Key: key, Messages: c.Messages, Received: received}
 	if caller != nil {
 		k.Scope = caller.SecretID

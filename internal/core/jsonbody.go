@@ -104,12 +104,18 @@ func (p *bodyParser) topLevel(name []byte, maxMessages int, c *call) bool {
 	return false // unknown: encoding/json names it
 }
 
+var openBrace = []byte{'{'}
+
 // messages reads the Message array.
 func (p *bodyParser) messages(maxMessages int, c *call) bool {
 	if !p.consume('[') {
 		return false
 	}
-	msgs := []Message{}
+	// Every message is an object: the braces left in the body bound the
+	// count (braces inside strings only overstate it), so the slice is
+	// allocated once instead of grown, and never more than a pooled
+	// slice's worth ahead of the messages actually read.
+	msgs := messagePool.get(min(maxMessages, maxPooled, bytes.Count(p.b[p.i:], openBrace)))
 	if p.skipSpace(); p.peek() == ']' {
 		p.i++
 		c.Messages = msgs

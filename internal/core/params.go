@@ -36,6 +36,9 @@ type call struct {
 	// outcome, and the receipt time of the request that wrote it.
 	replayed      bool
 	firstReceived time.Time
+	// shared: Messages went to the idempotency store, which may use them
+	// after the request is answered; they are not reused (release).
+	shared bool
 }
 
 // jsonParams is the TC3 JSON body. Field names match case-insensitively,

@@ -163,6 +163,7 @@ func (s *Service) Handle(ctx context.Context, r *Request) *Response {
 		resp.Header = replayedHeader(c)
 		resp.Stats.Auth, resp.Stats.Decode, resp.Stats.Produce = st.Auth, st.Decode, st.Produce
 		resp.Stats.Topic = ap.Topic
+		s.release(c, nil)
 		return s.finish(ctx, r, resp, received)
 	}
 	idReceived := received
@@ -174,6 +175,7 @@ func (s *Service) Handle(ctx context.Context, r *Request) *Response {
 	resp.Stats = st
 	resp.Stats.Code = CodeOK
 	resp.Stats.DataHubID, resp.Stats.Topic, resp.Stats.Messages = c.DataHubID, ap.Topic, len(c.Messages)
+	s.release(c, placements)
 	return s.finish(ctx, r, resp, received)
 }
 

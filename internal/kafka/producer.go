@@ -262,7 +262,7 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 		rctx, cancel = context.WithCancel(ctx)
 	}
 	defer cancel()
-	b := &batch{recs: make([]kgo.Record, len(msgs)), left: len(msgs), done: make(chan struct{})}
+	b := newBatch(len(msgs))
 	sent := time.Now()
 	var from []core.RecordHeader   // the core shares one header slice per request:
 	var headers []kgo.RecordHeader // converted once
@@ -295,11 +295,20 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 		}
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if left := b.left; left > 0 {
-		b.left = -1 // late promises no longer count
+		b.left = -1 // late promises no longer count; the records stay kgo's
+		b.mu.Unlock()
 		return &core.ProduceError{Written: len(msgs) - b.failed - b.unknown - left, Failed: b.failed, Unknown: b.unknown + left, Err: ctx.Err()}
 	}
+	b.mu.Unlock()
+	// Every promise has run: kgo holds none of the records any more. The
+	// last one's done value is still buffered when ctx or a refusal ended
+	// the wait first.
+	select {
+	case <-b.done:
+	default:
+	}
+	defer b.recycle()
 	if b.failed+b.unknown > 0 {
 		err, failed, unknown := b.err, b.failed, b.unknown
 		if refusal != nil && b.canceled > 0 && ctx.Err() == nil {
@@ -336,9 +345,11 @@ func mayBeWritten(err error) bool {
 }
 
 // batch counts one request's records down as franz-go answers them.
+// Batches are reused (batchPool) once every promise has run, so that a
+// request allocates no records of its own.
 type batch struct {
 	recs []kgo.Record
-	done chan struct{} // closed when left reaches 0
+	done chan struct{} // receives one value when left reaches 0
 
 	mu     sync.Mutex
 	left   int // records not answered yet; -1 once Produce has returned early
@@ -374,8 +385,36 @@ func (b *batch) promise(_ *kgo.Record, err error) {
 		}
 	}
 	if b.left--; b.left == 0 {
-		close(b.done)
+		b.done <- struct{}{} // buffered: never blocks kgo's promise goroutine
 	}
+}
+
+// maxPooledRecords bounds the batches kept for reuse: a larger one (a
+// request of more messages than core's default limit) is left to the GC.
+const maxPooledRecords = 1024
+
+var batchPool = sync.Pool{New: func() any { return &batch{done: make(chan struct{}, 1)} }}
+
+// newBatch returns a batch of n zeroed records, all of them unanswered.
+func newBatch(n int) *batch {
+	b := batchPool.Get().(*batch)
+	if cap(b.recs) < n {
+		b.recs = make([]kgo.Record, n)
+	}
+	b.recs, b.left = b.recs[:n], n
+	return b
+}
+
+// recycle returns a batch whose promises have all run (its done value
+// received) to the pool, holding no reference to the request's bytes.
+func (b *batch) recycle() {
+	if cap(b.recs) > maxPooledRecords {
+		return
+	}
+	clear(b.recs)
+	b.recs = b.recs[:0]
+	b.failed, b.unknown, b.canceled, b.err = 0, 0, 0, nil
+	batchPool.Put(b)
 }
 
 func recordHeaders(hs []core.RecordHeader) []kgo.RecordHeader {
