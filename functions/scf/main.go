@@ -15,9 +15,9 @@
 // instance's process while no invocation runs (documented for its Node.js
 // runtime), so work left in the background may not run until the first
 // invocation arrives, and a provisioned instance, started ahead of that
-// invocation, would pay for it then. The warm-up is bounded
-// by app.WarmLimit, well inside SCF's initialisation timeout, so an
-// unreachable cluster delays the start by that much and no more; the
+// invocation, would pay for it then. The warm-up is bounded by
+// app.WarmLimit, so an unreachable cluster delays the start by that much
+// and no more (the function's initialisation timeout must allow it); the
 // first request then finishes the connection. Without KAFKA_BROKERS at
 // start, all of this happens on the first invocation. The client is
 // reused until the instance is reclaimed.
