@@ -12,7 +12,8 @@
 #                 baseline, printed as medians and ratios (BENCHMARKS.md):
 #     make bench-go    in process: SendMessage vs a bare ProduceSync, decoding, signatures
 #     make bench-http  functions/http vs bench/bareserver: requests/s and CPU per request
-#     make bench-coldstart  functions/lambda vs bench/barelambda through a Runtime API
+#     make bench-coldstart  functions/lambda vs bench/barelambda through a Runtime API,
+#                           functions/scf vs bench/barescf through SCF's net/rpc
 #   make load-idempotency  the full idempotency load test: 50 clients x 2,000
 #                 keyed requests against kfake and a local redis-server
 #   make clean

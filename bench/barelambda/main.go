@@ -8,46 +8,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/twmb/franz-go/pkg/kgo"
+
+	"httpkafka/bench/internal/bare"
 )
 
-type sendMessage struct {
-	DataHubId string
-	Message   []struct{ Body, Key string }
-}
-
 func main() {
-	topic := os.Getenv("TOPIC")
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(strings.Split(os.Getenv("KAFKA_BROKERS"), ",")...),
-		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
-	)
-	if err != nil {
-		panic(err)
-	}
+	topic, cl := bare.Setup()
 	lambda.Start(func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-		var req sendMessage
-		if err := json.Unmarshal([]byte(e.Body), &req); err != nil {
-			return events.APIGatewayProxyResponse{StatusCode: 400, Body: err.Error()}, nil
-		}
-		recs := make([]*kgo.Record, len(req.Message))
-		for i, m := range req.Message {
-			recs[i] = &kgo.Record{Topic: topic, Value: []byte(m.Body)}
-			if m.Key != "" {
-				recs[i].Key = []byte(m.Key)
-			}
-		}
-		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			return events.APIGatewayProxyResponse{StatusCode: 500, Body: err.Error()}, nil
-		}
-		body, _ := json.Marshal(map[string]any{"Response": map[string]any{"MessageId": len(recs), "RequestId": e.RequestContext.RequestID}})
-		return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}, nil
+		status, body := bare.Handle(ctx, cl, topic, e.Body, e.RequestContext.RequestID)
+		return events.APIGatewayProxyResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: body}, nil
 	})
 }

@@ -12,43 +12,22 @@ import (
 	"flag"
 	"log"
 	"net/http"
-	"os"
 	"strconv"
-	"strings"
 
-	"github.com/twmb/franz-go/pkg/kgo"
+	"httpkafka/bench/internal/bare"
 )
-
-type sendMessage struct {
-	DataHubId string
-	Message   []struct{ Body, Key string }
-}
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9100", "address to listen on")
 	flag.Parse()
-	topic := os.Getenv("TOPIC")
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(strings.Split(os.Getenv("KAFKA_BROKERS"), ",")...),
-		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
-	)
-	if err != nil {
-		log.Fatal(err)
-	}
+	topic, cl := bare.Setup()
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		var req sendMessage
+		var req bare.SendMessage
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		recs := make([]*kgo.Record, len(req.Message))
-		for i, m := range req.Message {
-			recs[i] = &kgo.Record{Topic: topic, Value: []byte(m.Body)}
-			if m.Key != "" {
-				recs[i].Key = []byte(m.Key)
-			}
-		}
+		recs := req.Records(topic)
 		if err := cl.ProduceSync(r.Context(), recs...).FirstErr(); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -1,49 +1,68 @@
-// Command coldstart measures functions/lambda's cold start beside the bare
-// aws-lambda-go function of bench/barelambda, through a real Lambda Runtime
-// API (served here) against one Kafka (kfake, in this process): the same
-// API Gateway REST event, the same broker, the two binaries in alternating
-// order.
+// Command coldstart measures the function binaries' cold starts beside
+// bare functions, each through its platform's real protocol, against one
+// Kafka (kfake, in this process):
 //
-// For each binary and round it reports
+//   - Lambda: functions/lambda vs the bare aws-lambda-go function of
+//     bench/barelambda, through a Lambda Runtime API served here, with the
+//     repository's API Gateway REST event;
+//
+//   - SCF: functions/scf vs the bare scf-go-lib function of bench/barescf,
+//     called over net/rpc as SCF's Go1 runtime calls them (dial
+//     _LAMBDA_SERVER_PORT, Function.Invoke), with the repository's function
+//     URL event. As on SCF, the function's variables are in the process
+//     environment and repeated with each invocation.
+//
+// Each event carries a SendMessage body of 10 messages of 100 bytes. Per
+// platform, round and binary (the two binaries in alternating order) it
+// reports
 //
 //   - cold: process start to the first reply, the invocation waiting when
-//     the process starts (an on-demand cold start);
+//     the process starts (an on-demand cold start; on SCF the runtime
+//     dials every millisecond until the function listens);
 //
 //   - warm: the second invocation, from hand-out to reply;
 //
 //   - cpu: the process's CPU time (getrusage) for start and both invocations;
 //
-//   - provisioned first/warm: with AWS_LAMBDA_INITIALIZATION_TYPE=
-//     provisioned-concurrency, the first invocation handed out after init
-//     (the process's first poll, then a pause) against the one after it,
-//     handed out after the same pause: both find an idle process, as
-//     invocations spread out in time do.
+//   - provisioned first/warm: the process initialised ahead (Lambda:
+//     AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency, init over at
+//     its first poll; SCF: provisioned instances, init over when it answers
+//     Function.Ping), then stopped (SIGSTOP) for a pause, as the platforms
+//     freeze an instance that has no invocation, and continued; the first
+//     invocation after that against the second, which comes after the same
+//     freeze: both find a process just thawed, as invocations spread out in
+//     time do, so that the ratio is what initialising ahead left undone.
 //
 //     go run ./bench/coldstart -rounds 10
 //
-// Run it from the module root: it builds both functions.
+// Run it from the module root: it builds the four functions.
 package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"httpkafka/bench/internal/benchrun"
+	"httpkafka/internal/platformtest"
 )
 
 const topic = benchrun.Topic
+
+// limit bounds every wait for a function.
+const limit = 10 * time.Second
+
+// pause is how long an instance initialised ahead waits, frozen, for its
+// first invocation.
+const pause = 200 * time.Millisecond
 
 func main() {
 	rounds := flag.Int("rounds", 10, "rounds; each starts every binary in both modes")
@@ -63,46 +82,76 @@ type fn struct {
 // result is one start of one binary.
 type result struct {
 	cold, warm, cpu time.Duration
-	first, warm2    time.Duration // provisioned mode
+	first, warm2    time.Duration // provisioned
+}
+
+// platform is one FaaS protocol and the two binaries measured through it.
+type platform struct {
+	name, event string
+	fns         [2]*fn // httpkafka, bare
+	payload     []byte
+	// coldStart starts f with an invocation waiting and then sends a
+	// second; provisioned starts f, lets it init, freezes it for pause
+	// and then sends two invocations.
+	coldStart   func(f *fn, payload []byte) (result, error)
+	provisioned func(f *fn, payload []byte) (first, warm time.Duration, err error)
 }
 
 func run(rounds int) error {
-	brokers, bins, cleanup, err := benchrun.Setup("lambda.norpc", map[string]string{"httpkafka": "./functions/lambda", "bare": "./bench/barelambda"})
+	brokers, bins, cleanup, err := benchrun.Setup("lambda.norpc", map[string]string{
+		"lambda": "./functions/lambda", "barelambda": "./bench/barelambda",
+		"scf": "./functions/scf", "barescf": "./bench/barescf",
+	})
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	fns := []*fn{
-		{name: "httpkafka", bin: bins["httpkafka"], env: []string{"KAFKA_BROKERS=" + brokers, "DATAHUB_ACCESS_POINTS=datahub-bench=" + topic, "DATAHUB_AUTH=none", "LOG_LEVEL=ERROR"}},
-		{name: "bare", bin: bins["bare"], env: []string{"KAFKA_BROKERS=" + brokers, "TOPIC=" + topic}},
+	httpkafkaEnv := []string{"KAFKA_BROKERS=" + brokers, "DATAHUB_ACCESS_POINTS=datahub-bench=" + topic, "DATAHUB_AUTH=none", "LOG_LEVEL=ERROR"}
+	bareEnv := []string{"KAFKA_BROKERS=" + brokers, "TOPIC=" + topic}
+	platforms := []*platform{
+		{name: "Lambda", event: "events/rest-api.json", coldStart: lambdaColdStart, provisioned: lambdaProvisioned,
+			fns: [2]*fn{{name: "httpkafka", bin: bins["lambda"], env: httpkafkaEnv}, {name: "bare", bin: bins["barelambda"], env: bareEnv}}},
+		{name: "SCF", event: "events/scf-function-url.json", coldStart: scfColdStart, provisioned: scfProvisioned,
+			fns: [2]*fn{{name: "httpkafka", bin: bins["scf"], env: httpkafkaEnv}, {name: "bare", bin: bins["barescf"], env: bareEnv}}},
 	}
-	event, err := restEvent()
-	if err != nil {
-		return err
+	for _, p := range platforms {
+		if p.payload, err = sendMessageEvent(p.event); err != nil {
+			return err
+		}
 	}
 
-	fmt.Printf("machine: %s; Kafka: kfake, 3 brokers in this process; event: API Gateway REST, 10 messages of 100 bytes\n\n", benchrun.Machine())
-	fmt.Printf("%-5s %-9s %10s %10s %10s %12s %12s\n", "round", "function", "cold ms", "warm ms", "cpu ms", "prov 1st ms", "prov warm ms")
-	results := map[string][]result{}
+	fmt.Printf("machine: %s; Kafka: kfake, 3 brokers in this process; events: %s and %s, 10 messages of 100 bytes\n\n",
+		benchrun.Machine(), platforms[0].event, platforms[1].event)
+	fmt.Printf("%-6s %-5s %-9s %10s %10s %10s %12s %12s\n", "", "round", "function", "cold ms", "warm ms", "cpu ms", "prov 1st ms", "prov warm ms")
+	results := map[*fn][]result{}
 	for r := range rounds {
-		order := fns
-		if r%2 == 1 {
-			order = []*fn{fns[1], fns[0]}
-		}
-		for _, f := range order {
-			res, err := coldStart(f, event)
-			if err != nil {
-				return fmt.Errorf("%s: %w", f.name, err)
+		for _, p := range platforms {
+			order := p.fns
+			if r%2 == 1 {
+				order = [2]*fn{p.fns[1], p.fns[0]}
 			}
-			if res.first, res.warm2, err = provisioned(f, event); err != nil {
-				return fmt.Errorf("%s provisioned: %w", f.name, err)
+			for _, f := range order {
+				res, err := p.coldStart(f, p.payload)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", p.name, f.name, err)
+				}
+				if res.first, res.warm2, err = p.provisioned(f, p.payload); err != nil {
+					return fmt.Errorf("%s %s provisioned: %w", p.name, f.name, err)
+				}
+				results[f] = append(results[f], res)
+				fmt.Printf("%-6s %-5d %-9s %10.2f %10.2f %10.2f %12.2f %12.2f\n", p.name, r+1, f.name, ms(res.cold), ms(res.warm), ms(res.cpu), ms(res.first), ms(res.warm2))
 			}
-			results[f.name] = append(results[f.name], res)
-			fmt.Printf("%-5d %-9s %10.2f %10.2f %10.2f %12.2f %12.2f\n", r+1, f.name, ms(res.cold), ms(res.warm), ms(res.cpu), ms(res.first), ms(res.warm2))
 		}
 	}
+	for _, p := range platforms {
+		report(p.name, rounds, results[p.fns[0]], results[p.fns[1]])
+	}
+	return nil
+}
 
-	hk, bare := results["httpkafka"], results["bare"]
+// report prints the medians of one platform's figures and of the
+// per-round ratios httpkafka/bare as a Markdown table.
+func report(platform string, rounds int, hk, bare []result) {
 	col := func(rs []result, get func(result) time.Duration) float64 {
 		var xs []float64
 		for _, r := range rs {
@@ -128,7 +177,7 @@ func run(rounds int) error {
 	warm := func(r result) time.Duration { return r.warm }
 	cpu := func(r result) time.Duration { return r.cpu }
 	first := func(r result) time.Duration { return r.first }
-	fmt.Printf("\nmedians over %d rounds; ratio = median of the per-round ratios httpkafka/bare\n\n", rounds)
+	fmt.Printf("\n%s: medians over %d rounds; ratio = median of the per-round ratios httpkafka/bare\n\n", platform, rounds)
 	fmt.Println("| figure | httpkafka | bare | ratio |")
 	fmt.Println("| --- | ---: | ---: | ---: |")
 	fmt.Printf("| cold start: process start to first reply (ms) | %.2f | %.2f | **%.2f** |\n", col(hk, cold), col(bare, cold), ratio(cold))
@@ -136,96 +185,234 @@ func run(rounds int) error {
 	fmt.Printf("| CPU for start + 2 invocations (ms, getrusage) | %.2f | %.2f | **%.2f** |\n", col(hk, cpu), col(bare, cpu), ratio(cpu))
 	fmt.Printf("| provisioned: first invocation after init (ms) | %.2f | %.2f | **%.2f** |\n", col(hk, first), col(bare, first), ratio(first))
 	fmt.Printf("| provisioned: first invocation / warm one | **%.2f** | %.2f | |\n", firstOverWarm(hk), firstOverWarm(bare))
-	return nil
 }
 
-// coldStart starts f with an invocation waiting and then sends a second.
-func coldStart(f *fn, event []byte) (result, error) {
-	api, err := newRuntimeAPI()
-	if err != nil {
-		return result{}, err
-	}
-	defer api.close()
-	api.queue(event)
-	cmd := exec.Command(f.bin)
-	cmd.Env = append(slices.Clone(f.env), "AWS_LAMBDA_RUNTIME_API="+api.addr)
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return result{}, err
-	}
-	defer stop(cmd)
-	var res result
-	first, err := api.reply(10 * time.Second)
-	if err != nil {
-		return res, err
-	}
-	res.cold = first.at.Sub(start)
-	api.queue(event)
-	second, err := api.reply(10 * time.Second)
-	if err != nil {
-		return res, err
-	}
-	res.warm = second.at.Sub(second.handedOut)
-	res.cpu = stop(cmd)
-	return res, nil
+// proc is a running function process.
+type proc struct {
+	cmd    *exec.Cmd
+	start  time.Time
+	exited chan struct{}
 }
 
-// provisioned starts f as provisioned concurrency does: init first, the
-// first invocation later.
-func provisioned(f *fn, event []byte) (first, warm time.Duration, err error) {
-	api, err := newRuntimeAPI()
-	if err != nil {
-		return 0, 0, err
+// start runs f with extra environment; its log (stderr) goes to this
+// process's stderr, its stdout (Lambda's metrics) nowhere.
+func start(f *fn, extra ...string) (*proc, error) {
+	p := &proc{cmd: exec.Command(f.bin), exited: make(chan struct{})}
+	p.cmd.Env = append(slices.Clone(f.env), extra...)
+	p.cmd.Stderr = os.Stderr
+	p.start = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
 	}
-	defer api.close()
-	cmd := exec.Command(f.bin)
-	cmd.Env = append(slices.Clone(f.env), "AWS_LAMBDA_RUNTIME_API="+api.addr, "AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency")
-	if err := cmd.Start(); err != nil {
-		return 0, 0, err
-	}
-	defer stop(cmd)
-	select {
-	case <-api.polled: // init is over
-	case <-time.After(10 * time.Second):
-		return 0, 0, fmt.Errorf("no poll within 10s")
-	}
-	var d [2]time.Duration
-	for i := range d {
-		time.Sleep(200 * time.Millisecond) // the instance waits for traffic
-		api.queue(event)
-		r, err := api.reply(10 * time.Second)
-		if err != nil {
-			return 0, 0, err
-		}
-		d[i] = r.at.Sub(r.handedOut)
-	}
-	return d[0], d[1], nil
+	go func() { p.cmd.Wait(); close(p.exited) }()
+	return p, nil
 }
 
-// stop kills the process and returns its CPU time.
-func stop(cmd *exec.Cmd) time.Duration {
-	if cmd.ProcessState == nil {
-		cmd.Process.Kill()
-		cmd.Wait()
+// freeze stops the process for pause, as a platform freezes an idle
+// instance, and continues it.
+func (p *proc) freeze() error {
+	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		return err
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+	time.Sleep(pause)
+	return p.cmd.Process.Signal(syscall.SIGCONT)
+}
+
+// stop kills the process (by its pid) and returns its CPU time.
+func (p *proc) stop() time.Duration {
+	p.cmd.Process.Kill()
+	<-p.exited
+	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return 0
 }
 
+// lambdaColdStart starts f with an invocation waiting and then sends a
+// second.
+func lambdaColdStart(f *fn, payload []byte) (res result, err error) {
+	api, err := platformtest.NewRuntimeAPI()
+	if err != nil {
+		return res, err
+	}
+	defer api.Close()
+	first := api.Queue("inv-1", payload, 30*time.Second)
+	p, err := start(f, "AWS_LAMBDA_RUNTIME_API="+api.Addr())
+	if err != nil {
+		return res, err
+	}
+	defer func() { res.cpu = p.stop() }()
+	r, err := lambdaReply(first, p)
+	if err != nil {
+		return res, err
+	}
+	res.cold = r.At.Sub(p.start)
+	second := api.Queue("inv-2", payload, 30*time.Second)
+	if r, err = lambdaReply(second, p); err != nil {
+		return res, err
+	}
+	res.warm = r.At.Sub(second.HandedOut)
+	return res, nil
+}
+
+// lambdaProvisioned starts f as provisioned concurrency does: init first,
+// the first invocation later.
+func lambdaProvisioned(f *fn, payload []byte) (first, warm time.Duration, err error) {
+	api, err := platformtest.NewRuntimeAPI()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer api.Close()
+	p, err := start(f, "AWS_LAMBDA_RUNTIME_API="+api.Addr(), "AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer p.stop()
+	select {
+	case <-api.Polled(): // init is over
+	case <-p.exited:
+		return 0, 0, platformtest.ErrExited
+	case <-time.After(limit):
+		return 0, 0, fmt.Errorf("no poll within %s", limit)
+	}
+	var d [2]time.Duration
+	for i := range d {
+		if err := p.freeze(); err != nil {
+			return 0, 0, err
+		}
+		inv := api.Queue("inv-"+strconv.Itoa(i+1), payload, 30*time.Second)
+		r, err := lambdaReply(inv, p)
+		if err != nil {
+			return 0, 0, err
+		}
+		d[i] = r.At.Sub(inv.HandedOut)
+	}
+	return d[0], d[1], nil
+}
+
+// lambdaReply waits for inv's answer and checks that it is a success.
+func lambdaReply(inv *platformtest.Invocation, p *proc) (platformtest.Result, error) {
+	r, err := inv.Wait(limit, p.exited)
+	if err != nil {
+		return r, err
+	}
+	if r.Kind != "response" {
+		return r, fmt.Errorf("invocation failed: %s", r.Body)
+	}
+	return r, succeeded(r.Body)
+}
+
+// scfColdStart starts f with an invocation waiting: the runtime dials
+// every millisecond until the function listens and invokes at once; then
+// it sends a second.
+func scfColdStart(f *fn, payload []byte) (res result, err error) {
+	p, scf, err := scfStart(f)
+	if err != nil {
+		return res, err
+	}
+	defer scf.Close()
+	defer func() { res.cpu = p.stop() }()
+	if err := scfInvoke(scf, p, "inv-1", payload, f); err != nil {
+		return res, err
+	}
+	res.cold = time.Since(p.start)
+	sent := time.Now()
+	if err := scfInvoke(scf, p, "inv-2", payload, f); err != nil {
+		return res, err
+	}
+	res.warm = time.Since(sent)
+	return res, nil
+}
+
+// scfProvisioned starts f as a provisioned instance: the process starts
+// and answers the runtime's Ping, and the first invocation comes later.
+func scfProvisioned(f *fn, payload []byte) (first, warm time.Duration, err error) {
+	p, scf, err := scfStart(f)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer scf.Close()
+	defer p.stop()
+	if err := scf.Ping(limit, p.exited); err != nil { // init is over
+		return 0, 0, err
+	}
+	var d [2]time.Duration
+	for i := range d {
+		if err := p.freeze(); err != nil {
+			return 0, 0, err
+		}
+		sent := time.Now()
+		if err := scfInvoke(scf, p, "inv-"+strconv.Itoa(i+1), payload, f); err != nil {
+			return 0, 0, err
+		}
+		d[i] = time.Since(sent)
+	}
+	return d[0], d[1], nil
+}
+
+// scfStart starts f on a free port and dials it.
+func scfStart(f *fn) (*proc, *platformtest.SCF, error) {
+	port, err := platformtest.FreePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := start(f, "_LAMBDA_SERVER_PORT="+strconv.Itoa(port))
+	if err != nil {
+		return nil, nil, err
+	}
+	scf, err := platformtest.DialSCF(port, time.Millisecond, limit, p.exited)
+	if err != nil {
+		p.stop()
+		return nil, nil, err
+	}
+	return p, scf, nil
+}
+
+// scfInvoke sends one invocation with f's variables, as SCF does, and
+// checks that it succeeded.
+func scfInvoke(scf *platformtest.SCF, p *proc, id string, payload []byte, f *fn) error {
+	env := map[string]string{}
+	for _, kv := range f.env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	resp, err := scf.Invoke(platformtest.InvokeRequest(id, payload, env, time.Now().Add(30*time.Second)), limit, p.exited)
+	if err != nil {
+		return err
+	}
+	if resp.Error != nil {
+		return fmt.Errorf("invocation failed: %s", resp.Error.Message)
+	}
+	return succeeded(resp.Payload)
+}
+
+// succeeded checks that a gateway response is a 200 with MessageIds.
+func succeeded(response []byte) error {
+	var r struct {
+		StatusCode int    `json:"statusCode"`
+		Body       string `json:"body"`
+	}
+	if err := json.Unmarshal(response, &r); err != nil {
+		return fmt.Errorf("response: %w: %s", err, response)
+	}
+	if r.StatusCode != 200 || !strings.Contains(r.Body, "MessageId") {
+		return errors.New("unexpected response: " + string(response))
+	}
+	return nil
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// restEvent is the repository's API Gateway REST event carrying a
+// sendMessageEvent is the repository's gateway event in path carrying a
 // SendMessage body of 10 messages of 100 bytes.
-func restEvent() ([]byte, error) {
-	raw, err := os.ReadFile("events/rest-api.json")
+func sendMessageEvent(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var e map[string]any
 	if err := json.Unmarshal(raw, &e); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	var b strings.Builder
 	b.WriteString(`{"DataHubId":"datahub-bench","Message":[`)
@@ -236,109 +423,9 @@ func restEvent() ([]byte, error) {
 		fmt.Fprintf(&b, `{"Body":%q,"Key":"user-%d"}`, strings.Repeat("v", 100), i)
 	}
 	b.WriteString(`]}`)
-	e["body"], e["isBase64Encoded"] = b.String(), false
+	e["body"] = b.String()
+	if _, ok := e["isBase64Encoded"]; ok { // SCF's function URL events have none
+		e["isBase64Encoded"] = false
+	}
 	return json.Marshal(e)
-}
-
-// runtimeAPI is the Lambda Runtime API for one process: it hands out the
-// queued invocations and records when each reply arrives.
-type runtimeAPI struct {
-	addr    string
-	srv     *http.Server
-	next    chan []byte
-	replies chan reply
-	polled  chan struct{} // closed at the first GET .../next
-	once    sync.Once
-	closing chan struct{}
-
-	mu        sync.Mutex
-	handedOut map[string]time.Time
-	n         int
-}
-
-type reply struct {
-	handedOut, at time.Time
-	status        int
-}
-
-func newRuntimeAPI() (*runtimeAPI, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	api := &runtimeAPI{addr: ln.Addr().String(), next: make(chan []byte, 4), replies: make(chan reply, 4),
-		polled: make(chan struct{}), closing: make(chan struct{}), handedOut: map[string]time.Time{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
-		api.once.Do(func() { close(api.polled) })
-		select {
-		case event := <-api.next:
-			api.mu.Lock()
-			api.n++
-			id := "inv-" + strconv.Itoa(api.n)
-			api.handedOut[id] = time.Now()
-			api.mu.Unlock()
-			h := w.Header()
-			h.Set("Lambda-Runtime-Aws-Request-Id", id)
-			h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(30*time.Second).UnixMilli(), 10))
-			h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench")
-			w.Write(event)
-		case <-r.Context().Done():
-		case <-api.closing:
-		}
-	})
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/{kind}", func(w http.ResponseWriter, r *http.Request) {
-		at := time.Now()
-		body, _ := io.ReadAll(r.Body)
-		api.mu.Lock()
-		out := api.handedOut[r.PathValue("id")]
-		api.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-		var resp struct{ StatusCode int }
-		json.Unmarshal(body, &resp)
-		if r.PathValue("kind") != "response" || !strings.Contains(string(body), "MessageId") {
-			fmt.Fprintf(os.Stderr, "unexpected %s: %s\n", r.PathValue("kind"), body)
-			resp.StatusCode = 0
-		}
-		api.replies <- reply{handedOut: out, at: at, status: resp.StatusCode}
-	})
-	mux.HandleFunc("POST /2018-06-01/runtime/init/error", func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		fmt.Fprintf(os.Stderr, "init error: %s\n", body)
-		w.WriteHeader(http.StatusAccepted)
-	})
-	// aws-lambda-go's SIGTERM support registers an internal extension;
-	// its next event never comes.
-	mux.HandleFunc("POST /2020-01-01/extension/register", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Lambda-Extension-Identifier", "ext-1")
-		w.Write([]byte(`{}`))
-	})
-	mux.HandleFunc("GET /2020-01-01/extension/event/next", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-api.closing:
-		}
-	})
-	api.srv = &http.Server{Handler: mux}
-	go api.srv.Serve(ln)
-	return api, nil
-}
-
-func (api *runtimeAPI) queue(event []byte) { api.next <- event }
-
-func (api *runtimeAPI) reply(limit time.Duration) (reply, error) {
-	select {
-	case r := <-api.replies:
-		if r.status != http.StatusOK {
-			return r, fmt.Errorf("invocation failed (status %d)", r.status)
-		}
-		return r, nil
-	case <-time.After(limit):
-		return reply{}, fmt.Errorf("no reply within %s", limit)
-	}
-}
-
-func (api *runtimeAPI) close() {
-	close(api.closing)
-	api.srv.Close()
 }

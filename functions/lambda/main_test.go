@@ -3,21 +3,17 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"httpkafka/internal/app"
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
+	"httpkafka/internal/platformtest"
 )
 
 // bootstrap is the function binary, built once by TestMain the way
@@ -28,116 +24,28 @@ func TestMain(m *testing.M) {
 	gatewaytest.TestMainWithBinary(m, &bootstrap, "bootstrap", "lambda.norpc")
 }
 
-// runtimeAPI is the Lambda Runtime API as the bootstrap sees it: it hands
-// out one queued invocation per GET .../next and collects the answer.
+// runtimeAPI is the Lambda Runtime API as the bootstrap sees it, for one
+// test; proc is the function process, whose exit fails an invocation at
+// once.
 type runtimeAPI struct {
-	srv     *httptest.Server
-	next    chan *invocation
-	closing chan struct{}
-	initErr chan []byte
-	// polled is closed at the function's first GET .../next: its init
-	// is over.
-	polled   chan struct{}
-	pollOnce sync.Once
-
-	// proc is the function process: an invocation fails at once when it
-	// has exited.
+	*platformtest.RuntimeAPI
 	proc *gatewaytest.Process
-
-	mu      sync.Mutex
-	pending map[string]*invocation
-}
-
-type invocation struct {
-	id      string
-	payload []byte
-	// timeout is how long the function has, from when it is handed the
-	// invocation; deadline is set then.
-	timeout  time.Duration
-	deadline time.Time
-	done     chan result
-}
-
-// result is what the function posted: kind "response" or "error", and
-// when it arrived.
-type result struct {
-	kind string
-	body []byte
-	at   time.Time
 }
 
 func newRuntimeAPI(t *testing.T) *runtimeAPI {
-	api := &runtimeAPI{next: make(chan *invocation), closing: make(chan struct{}),
-		initErr: make(chan []byte, 1), polled: make(chan struct{}), pending: map[string]*invocation{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
-		api.pollOnce.Do(func() { close(api.polled) })
-		select {
-		case inv := <-api.next:
-			api.mu.Lock() // the answer handler's lock orders this before the test reads it
-			inv.deadline = time.Now().Add(inv.timeout)
-			api.mu.Unlock()
-			h := w.Header()
-			h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
-			h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-			h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:httpkafka")
-			h.Set("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
-			w.Write(inv.payload)
-		case <-r.Context().Done():
-		case <-api.closing:
-		}
-	})
-	answer := func(kind string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
-			at := time.Now()
-			api.mu.Lock()
-			inv := api.pending[r.PathValue("id")]
-			delete(api.pending, r.PathValue("id"))
-			api.mu.Unlock()
-			if inv == nil {
-				http.Error(w, "unknown request id", http.StatusBadRequest)
-				return
-			}
-			inv.done <- result{kind: kind, body: body, at: at}
-			w.WriteHeader(http.StatusAccepted)
-		}
+	api, err := platformtest.NewRuntimeAPI()
+	if err != nil {
+		t.Fatal(err)
 	}
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", answer("response"))
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", answer("error"))
-	mux.HandleFunc("POST /2018-06-01/runtime/init/error", func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		select {
-		case api.initErr <- body:
-		default:
-		}
-		w.WriteHeader(http.StatusAccepted)
-	})
-	// WithEnableSIGTERM registers an internal extension; its next event
-	// never comes.
-	mux.HandleFunc("POST /2020-01-01/extension/register", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Lambda-Extension-Identifier", "ext-1")
-		w.Write([]byte(`{}`))
-	})
-	mux.HandleFunc("GET /2020-01-01/extension/event/next", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-api.closing:
-		}
-	})
-	api.srv = httptest.NewServer(mux)
-	t.Cleanup(func() {
-		close(api.closing)
-		api.srv.Close()
-	})
-	return api
+	t.Cleanup(api.Close)
+	return &runtimeAPI{RuntimeAPI: api}
 }
 
-func (api *runtimeAPI) addr() string { return strings.TrimPrefix(api.srv.URL, "http://") }
+func (api *runtimeAPI) addr() string { return api.Addr() }
 
 // invoke queues one invocation with 15s to answer and waits for the
 // function's answer.
-func (api *runtimeAPI) invoke(t *testing.T, id string, payload []byte) result {
+func (api *runtimeAPI) invoke(t *testing.T, id string, payload []byte) platformtest.Result {
 	t.Helper()
 	res, _ := api.invokeWithin(t, id, payload, 15*time.Second)
 	return res
@@ -146,28 +54,14 @@ func (api *runtimeAPI) invoke(t *testing.T, id string, payload []byte) result {
 // invokeWithin queues one invocation that the function must answer within
 // timeout of receiving it, waits for the answer, and returns it with the
 // invocation's deadline.
-func (api *runtimeAPI) invokeWithin(t *testing.T, id string, payload []byte, timeout time.Duration) (result, time.Time) {
+func (api *runtimeAPI) invokeWithin(t *testing.T, id string, payload []byte, timeout time.Duration) (platformtest.Result, time.Time) {
 	t.Helper()
-	inv := &invocation{id: id, payload: payload, timeout: timeout, done: make(chan result, 1)}
-	api.mu.Lock()
-	api.pending[id] = inv
-	api.mu.Unlock()
-	select {
-	case api.next <- inv:
-	case <-api.proc.Exited():
-		t.Fatalf("invocation %s: the function exited", id)
-	case <-time.After(15 * time.Second):
-		t.Fatalf("invocation %s: the function did not ask for it", id)
+	inv := api.Queue(id, payload, timeout)
+	res, err := inv.Wait(timeout+20*time.Second, api.proc.Exited())
+	if err != nil {
+		t.Fatal(err)
 	}
-	select {
-	case res := <-inv.done:
-		return res, inv.deadline
-	case <-api.proc.Exited():
-		t.Fatalf("invocation %s: the function exited", id)
-	case <-time.After(timeout + 5*time.Second):
-		t.Fatalf("invocation %s: no answer", id)
-	}
-	return result{}, time.Time{}
+	return res, inv.Deadline
 }
 
 // shape is one gateway: its ready-made event in events/ and how to read
@@ -201,33 +95,33 @@ type gatewayResponse struct {
 }
 
 // check reads a response of shape s and returns its envelope.
-func (s shape) check(t *testing.T, res result) string {
+func (s shape) check(t *testing.T, res platformtest.Result) string {
 	t.Helper()
-	if res.kind != "response" {
-		t.Fatalf("function failed the invocation: %s", res.body)
+	if res.Kind != "response" {
+		t.Fatalf("function failed the invocation: %s", res.Body)
 	}
-	t.Logf("%s response: %s", s.name, res.body)
+	t.Logf("%s response: %s", s.name, res.Body)
 	var raw map[string]json.RawMessage
 	var r gatewayResponse
-	if err := json.Unmarshal(res.body, &raw); err != nil {
+	if err := json.Unmarshal(res.Body, &raw); err != nil {
 		t.Fatalf("response is not JSON: %v", err)
 	}
-	json.Unmarshal(res.body, &r)
+	json.Unmarshal(res.Body, &r)
 	if r.StatusCode != 200 || r.IsBase64Encoded {
 		t.Errorf("statusCode %d isBase64Encoded %v, want 200 false", r.StatusCode, r.IsBase64Encoded)
 	}
 	switch {
 	case s.multiValue:
 		if _, ok := raw["headers"]; ok || len(r.MultiValueHeaders["Content-Type"]) != 1 || r.MultiValueHeaders["Content-Type"][0] != "application/json" {
-			t.Errorf("multi-value ALB response headers: %s", res.body)
+			t.Errorf("multi-value ALB response headers: %s", res.Body)
 		}
 	default:
 		if _, ok := raw["multiValueHeaders"]; ok || r.Headers["Content-Type"] != "application/json" {
-			t.Errorf("response headers: %s", res.body)
+			t.Errorf("response headers: %s", res.Body)
 		}
 	}
 	if s.alb != (r.StatusDescription != nil) || (s.alb && *r.StatusDescription != "200 OK") {
-		t.Errorf("statusDescription: %s", res.body)
+		t.Errorf("statusDescription: %s", res.Body)
 	}
 	return r.Body
 }
@@ -338,8 +232,8 @@ func TestBootstrap(t *testing.T) {
 	})
 	t.Run("not a gateway event", func(t *testing.T) {
 		res := api.invoke(t, "c0ffee00-0000-4000-8000-00000000ffff", []byte(`{"Records":[{"eventSource":"aws:s3"}]}`))
-		if res.kind != "error" || !strings.Contains(string(res.body), "not an API Gateway, function URL or ALB event") {
-			t.Errorf("got %s %s, want an invocation error", res.kind, res.body)
+		if res.Kind != "error" || !strings.Contains(string(res.Body), "not an API Gateway, function URL or ALB event") {
+			t.Errorf("got %s %s, want an invocation error", res.Kind, res.Body)
 		}
 	})
 }
@@ -351,7 +245,7 @@ func TestBootstrapConfigError(t *testing.T) {
 	api := newRuntimeAPI(t)
 	p := gatewaytest.Start(t, bootstrap, "AWS_LAMBDA_RUNTIME_API="+api.addr(), "DATAHUB_ACCESS_POINTS=datahub-demo=demo")
 	select {
-	case body := <-api.initErr:
+	case body := <-api.InitError():
 		if !strings.Contains(string(body), "KAFKA_BROKERS") {
 			t.Errorf("init error %s does not name KAFKA_BROKERS", body)
 		}
@@ -393,11 +287,11 @@ func TestBootstrapDeadline(t *testing.T) {
 		t.Errorf("envelope %s, want FailedOperation", body)
 	}
 	given := deadline.Add(-timeout)
-	if res.at.After(deadline) {
-		t.Errorf("answered %s after the invocation, %s past its deadline", res.at.Sub(given), res.at.Sub(deadline))
+	if res.At.After(deadline) {
+		t.Errorf("answered %s after the invocation, %s past its deadline", res.At.Sub(given), res.At.Sub(deadline))
 	}
 	t.Logf("deadline %s after the invocation, answered after %s (%s to spare)",
-		timeout, res.at.Sub(given).Round(time.Millisecond), deadline.Sub(res.at).Round(time.Millisecond))
+		timeout, res.At.Sub(given).Round(time.Millisecond), deadline.Sub(res.At).Round(time.Millisecond))
 }
 
 // TestProvisionedConcurrencyConnectsDuringInit: initialised for provisioned
@@ -422,7 +316,7 @@ func TestProvisionedConcurrencyConnectsDuringInit(t *testing.T) {
 				"LOG_LEVEL=DEBUG",
 			)
 			select {
-			case <-api.polled:
+			case <-api.Polled():
 			case <-time.After(20 * time.Second):
 				t.Fatal("no poll for an invocation")
 			}
@@ -458,7 +352,7 @@ func TestProvisionedConcurrencyConnectsDuringInit(t *testing.T) {
 			"DATAHUB_AUTH=none",
 		)
 		select {
-		case <-api.polled:
+		case <-api.Polled():
 			t.Logf("init ended after %s", time.Since(start))
 		case <-time.After(app.WarmLimit + 10*time.Second):
 			t.Fatalf("init still running after %s; the warm-up is bounded by %s", time.Since(start), app.WarmLimit)

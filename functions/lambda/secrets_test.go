@@ -68,11 +68,11 @@ func TestBootstrapSecrets(t *testing.T) {
 		api.proc = gatewaytest.Start(t, bootstrap, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.addr(), "DATAHUB_CREDENTIALS_SECRET=datahub/missing"}, env...)...)
 		for i, id := range []string{"5ec2e700-0000-4000-8000-000000000002", "5ec2e700-0000-4000-8000-000000000003"} {
 			res := api.invoke(t, id, payload)
-			if res.kind != "error" || !strings.Contains(string(res.body), `"errorMessage":"config: DATAHUB_CREDENTIALS_SECRET: secret datahub/missing: the extension answered 400 Bad Request`) ||
-				!strings.Contains(string(res.body), `"errorType":"ConfigError"`) {
-				t.Fatalf("invocation %d: %s %s, want an invocation error naming the secret", i+1, res.kind, res.body)
+			if res.Kind != "error" || !strings.Contains(string(res.Body), `"errorMessage":"config: DATAHUB_CREDENTIALS_SECRET: secret datahub/missing: the extension answered 400 Bad Request`) ||
+				!strings.Contains(string(res.Body), `"errorType":"ConfigError"`) {
+				t.Fatalf("invocation %d: %s %s, want an invocation error naming the secret", i+1, res.Kind, res.Body)
 			}
-			t.Logf("invocation %d: %s", i+1, res.body)
+			t.Logf("invocation %d: %s", i+1, res.Body)
 		}
 		if n := len(cluster.ReadAll(t, "demo")); n != 2 { // only the first subtest's
 			t.Errorf("%d records", n)

@@ -77,10 +77,10 @@ func TestBootstrapTelemetry(t *testing.T) {
 			gatewaytest.SetHeader(m, "Access-Control-Request-Headers", "authorization,content-type,x-tc-action")
 			res := api.invoke(t, fmt.Sprintf("c0ffee00-0000-4000-8000-0000000c0%03d", i), gatewaytest.Marshal(t, m))
 			var r gatewayResponse
-			if err := json.Unmarshal(res.body, &r); err != nil || res.kind != "response" {
-				t.Fatalf("%s %s", res.kind, res.body)
+			if err := json.Unmarshal(res.Body, &r); err != nil || res.Kind != "response" {
+				t.Fatalf("%s %s", res.Kind, res.Body)
 			}
-			t.Logf("%s preflight answer: %s", s.name, res.body)
+			t.Logf("%s preflight answer: %s", s.name, res.Body)
 			h := r.Headers
 			if s.multiValue {
 				h = map[string]string{}
@@ -90,7 +90,7 @@ func TestBootstrapTelemetry(t *testing.T) {
 			}
 			if r.StatusCode != 204 || h["Access-Control-Allow-Origin"] != origin || !strings.Contains(h["Access-Control-Allow-Methods"], "POST") ||
 				!strings.Contains(h["Access-Control-Allow-Headers"], "X-TC-Action") || !strings.Contains(h["Access-Control-Allow-Headers"], "Authorization") {
-				t.Errorf("preflight answer %s", res.body)
+				t.Errorf("preflight answer %s", res.Body)
 			}
 		})
 	}
@@ -106,7 +106,7 @@ func TestBootstrapTelemetry(t *testing.T) {
 	gatewaytest.SetHeader(m, "Traceparent", traceparent)
 	res := api.invoke(t, "c0ffee00-0000-4000-8000-00000000a001", gatewaytest.Marshal(t, m))
 	var r gatewayResponse
-	json.Unmarshal(res.body, &r)
+	json.Unmarshal(res.Body, &r)
 	const requestID = "deef4878-7910-11e6-8f14-25afc3e9ae33" // the event's
 	if r.Headers["X-TC-RequestId"] != requestID || r.Headers["Access-Control-Allow-Origin"] != origin ||
 		r.Headers["Access-Control-Expose-Headers"] != "X-TC-RequestId" {

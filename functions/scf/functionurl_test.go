@@ -26,6 +26,7 @@ import (
 
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
+	"httpkafka/internal/platformtest"
 	"httpkafka/internal/tcauth/sdktest"
 )
 
@@ -96,7 +97,7 @@ func (fe *frontEnd) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Called on the server's goroutine: failures are 502s, as at SCF,
 	// never t.Fatal.
 	var resp messages.InvokeResponse
-	call := fe.f.client.Go("Function.Invoke", invokeRequest(id, payload, fe.env, time.Now().Add(15*time.Second)), &resp, make(chan *rpc.Call, 1))
+	call := fe.f.scf.Client.Go("Function.Invoke", platformtest.InvokeRequest(id, payload, fe.env, time.Now().Add(15*time.Second)), &resp, make(chan *rpc.Call, 1))
 	select {
 	case <-call.Done:
 	case <-time.After(20 * time.Second):

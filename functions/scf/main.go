@@ -6,12 +6,21 @@
 //	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o main ./functions/scf
 //
 // scf-go-lib serves net/rpc Function.Invoke on _LAMBDA_SERVER_PORT and sets
-// the function's environment variables on each invocation. When they are in
-// the process environment at start already (KAFKA_BROKERS set), the
-// configuration is read, the Kafka client built and connected then, beside
-// the runtime's first call (provisioned instances start this way); else on
-// the first invocation. The client is reused until the instance is
-// reclaimed.
+// the function's environment variables on each invocation. SCF also puts
+// them in the process environment: when they are there at start
+// (KAFKA_BROKERS set), the configuration is read, the Kafka client built
+// and connected (app.App.WarmNow: every access point's topic's metadata,
+// a connection to each broker, the producer id) before the binary starts
+// serving. The start-up is the only time SCF waits for: it freezes an
+// instance's process while no invocation runs (documented for its Node.js
+// runtime), so work left in the background may not run until the first
+// invocation arrives, and a provisioned instance, started ahead of that
+// invocation, would pay for it then. The warm-up is bounded by
+// app.WarmLimit, so an unreachable cluster delays the start by that much
+// and no more (the function's initialisation timeout must allow it); the
+// first request then finishes the connection. Without KAFKA_BROKERS at
+// start, all of this happens on the first invocation. The client is
+// reused until the instance is reclaimed.
 // On SIGTERM the invocations in flight are answered before the client is
 // flushed and closed.
 //
@@ -55,10 +64,11 @@ func main() {
 	if os.Getenv("KAFKA_BROKERS") != "" {
 		// The function's variables are in the process environment too (SCF
 		// sets them there; scf-go-lib only repeats them per invocation):
-		// build and connect at start, beside the runtime's first call. A
-		// failure here is read again, and answered, at the first invocation.
+		// build and connect before serving, within app.WarmLimit. A
+		// configuration error here is read again, and answered, at the
+		// first invocation.
 		if a, err := fn.lazy.Get(); err == nil {
-			a.WarmInBackground(log)
+			a.WarmNow(log)
 		}
 	}
 	go fn.closeOnSIGTERM(log)

@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/rpc"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,8 +21,10 @@ import (
 	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"httpkafka/internal/app"
 	"httpkafka/internal/gatewaytest"
 	"httpkafka/internal/kafkatest"
+	"httpkafka/internal/platformtest"
 )
 
 // mainBin is the function binary, built once by TestMain as `make build`
@@ -31,19 +33,17 @@ var mainBin string
 
 func TestMain(m *testing.M) { gatewaytest.TestMainWithBinary(m, &mainBin, "main") }
 
-// runningFunction is the running binary and an RPC client to it, as the SCF
-// runtime talks to it.
+// runningFunction is the running binary and the SCF runtime's RPC client
+// to it.
 type runningFunction struct {
-	proc   *gatewaytest.Process
-	client *rpc.Client
+	proc *gatewaytest.Process
+	scf  *platformtest.SCF
 }
 
 // start runs the binary with env, usually none (SCF passes a function's
-// variables with each invocation). scf-go-lib binds
-// 0.0.0.0:$_LAMBDA_SERVER_PORT and cannot say which port it got for 0, so
-// the port is picked here by listening and closing; when another process
-// takes it in between, the function fails to bind, and start tries again
-// on another port.
+// variables with each invocation), and waits until it answers Ping. The
+// port is picked before the function binds it: when another process takes
+// it in between, start tries again on another port.
 func start(t *testing.T, env ...string) *runningFunction {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
@@ -63,12 +63,10 @@ var errPortTaken = errors.New("the picked port was taken before the function bou
 
 func tryStart(t *testing.T, env ...string) (*runningFunction, error) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := platformtest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	proc := gatewaytest.Start(t, mainBin, append([]string{fmt.Sprintf("_LAMBDA_SERVER_PORT=%d", port)}, env...)...)
 	exited := func() error {
 		if strings.Contains(proc.Stderr(), "address already in use") {
@@ -76,69 +74,29 @@ func tryStart(t *testing.T, env ...string) (*runningFunction, error) {
 		}
 		return fmt.Errorf("the function exited: %s", proc.Stderr())
 	}
-	var client *rpc.Client
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if client, err = rpc.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			break
-		}
-		select {
-		case <-proc.Exited():
-			return nil, exited()
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("dial the function: %v", err)
-		}
+	scf, err := platformtest.DialSCF(port, 20*time.Millisecond, 10*time.Second, proc.Exited())
+	if errors.Is(err, platformtest.ErrExited) {
+		return nil, exited()
+	} else if err != nil {
+		return nil, err
 	}
 	// The port may be the other process's: only the function answers Ping.
-	ping := client.Go("Function.Ping", &messages.PingRequest{}, &messages.PingResponse{}, make(chan *rpc.Call, 1))
-	select {
-	case c := <-ping.Done:
-		err = c.Error
-	case <-proc.Exited():
-		err = errors.New("exited")
-	case <-time.After(10 * time.Second):
-		err = errors.New("no answer")
-	}
-	if err != nil {
-		client.Close()
+	if err := scf.Ping(10*time.Second, proc.Exited()); err != nil {
+		scf.Close()
 		if _, gone := proc.Wait(2 * time.Second); gone {
 			return nil, exited()
 		}
-		return nil, fmt.Errorf("Function.Ping: %v", err)
+		return nil, err
 	}
-	t.Cleanup(func() { client.Close() })
-	return &runningFunction{proc: proc, client: client}, nil
+	t.Cleanup(func() { scf.Close() })
+	return &runningFunction{proc: proc, scf: scf}, nil
 }
 
 // call makes one RPC with a time limit.
 func (f *runningFunction) call(t *testing.T, method string, args, reply any) {
 	t.Helper()
-	c := f.client.Go(method, args, reply, make(chan *rpc.Call, 1))
-	select {
-	case <-c.Done:
-		if c.Error != nil {
-			t.Fatalf("%s: %v", method, c.Error)
-		}
-	case <-f.proc.Exited():
-		t.Fatalf("%s: the function exited", method)
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s: no answer", method)
-	}
-}
-
-// invokeRequest is one invocation of payload with the function's
-// environment variables, to be answered by deadline.
-func invokeRequest(id string, payload []byte, env map[string]string, deadline time.Time) *messages.InvokeRequest {
-	envJSON, _ := json.Marshal(env) // a map of strings always marshals
-	return &messages.InvokeRequest{
-		Payload:   payload,
-		RequestId: id,
-		Deadline:  messages.InvokeRequest_Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
-		Namespace: "default", FunctionName: "httpkafka", FunctionVersion: "$LATEST",
-		MemoryLimitInMb: 128, TimeLimitInMs: int32(time.Until(deadline).Milliseconds()),
-		Environment:        string(envJSON),
-		TencentcloudRegion: "ap-guangzhou",
+	if err := f.scf.Call(method, args, reply, 20*time.Second, f.proc.Exited()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -147,7 +105,7 @@ func invokeRequest(id string, payload []byte, env map[string]string, deadline ti
 func (f *runningFunction) invoke(t *testing.T, id string, payload []byte, env map[string]string) *messages.InvokeResponse {
 	t.Helper()
 	var resp messages.InvokeResponse
-	f.call(t, "Function.Invoke", invokeRequest(id, payload, env, time.Now().Add(15*time.Second)), &resp)
+	f.call(t, "Function.Invoke", platformtest.InvokeRequest(id, payload, env, time.Now().Add(15*time.Second)), &resp)
 	return &resp
 }
 
@@ -322,7 +280,7 @@ func TestShutdownDrains(t *testing.T) {
 		m["body"] = `{"DataHubId":"datahub-slow","Message":[{"Body":"in flight"}]}`
 	})
 	var resp messages.InvokeResponse
-	call := f.client.Go("Function.Invoke", invokeRequest("inv-slow", payload, env, time.Now().Add(15*time.Second)), &resp, make(chan *rpc.Call, 1))
+	call := f.scf.Client.Go("Function.Invoke", platformtest.InvokeRequest("inv-slow", payload, env, time.Now().Add(15*time.Second)), &resp, make(chan *rpc.Call, 1))
 	select {
 	case <-produceSeen:
 	case <-time.After(10 * time.Second):
@@ -366,7 +324,7 @@ func TestDeadline(t *testing.T) {
 	sent := time.Now()
 	deadline := sent.Add(1500 * time.Millisecond)
 	var resp messages.InvokeResponse
-	f.call(t, "Function.Invoke", invokeRequest("inv-deadline", readyMadeEvent(t, nil), env, deadline), &resp)
+	f.call(t, "Function.Invoke", platformtest.InvokeRequest("inv-deadline", readyMadeEvent(t, nil), env, deadline), &resp)
 	answered := time.Now()
 	body, e := check(t, &resp)
 	if e.Response.Error == nil || e.Response.Error.Code != "FailedOperation" {
@@ -435,26 +393,60 @@ func signTC3(m map[string]any, path, secretID, secretKey string, now time.Time) 
 
 // TestConfigFromProcessEnvironment: with the function's variables in the
 // process environment at start, the function reads them and connects to
-// Kafka before the first invocation, which then needs no variables.
+// Kafka before it serves: it answers the runtime's first call only once it
+// has its producer id, which the cluster here is slow to give, and the
+// first invocation then needs no variables. Against an unreachable Kafka
+// it still starts serving within the warm-up bound.
 func TestConfigFromProcessEnvironment(t *testing.T) {
 	t.Parallel()
-	cluster := kafkatest.New(t, 3, "demo")
-	gotID := cluster.ProducerIDRequested()
-	f := start(t, "KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","),
-		"DATAHUB_ACCESS_POINTS=datahub-demo=demo", "DATAHUB_AUTH=none")
-	select {
-	case <-gotID:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no producer id asked for before the first invocation")
-	}
-	payload, err := os.ReadFile(filepath.Join("..", "..", "events", "scf-apigw.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, env := check(t, f.invoke(t, "inv-1", payload, map[string]string{}))
-	if env.Response.Error != nil || len(env.Response.MessageId) != 2 {
-		t.Fatalf("got %+v, want two MessageIds", env.Response)
-	}
+	t.Run("connected before serving", func(t *testing.T) {
+		t.Parallel()
+		cluster := kafkatest.New(t, 3, "demo")
+		const slowGrant = 300 * time.Millisecond
+		granted := make(chan struct{})
+		var once sync.Once
+		cluster.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
+			cluster.KeepControl()
+			cluster.SleepControl(func() { time.Sleep(slowGrant) })
+			once.Do(func() { close(granted) }) // kfake answers next
+			return nil, nil, false
+		})
+		began := time.Now()
+		f := start(t, "KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","),
+			"DATAHUB_ACCESS_POINTS=datahub-demo=demo", "DATAHUB_AUTH=none", "LOG_LEVEL=DEBUG")
+		select {
+		case <-granted:
+			t.Logf("serving %s after start", time.Since(began).Round(time.Millisecond))
+		default:
+			t.Fatal("the function answered Ping before it had a producer id")
+		}
+		payload, err := os.ReadFile(filepath.Join("..", "..", "events", "scf-apigw.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, env := check(t, f.invoke(t, "inv-1", payload, map[string]string{}))
+		if env.Response.Error != nil || len(env.Response.MessageId) != 2 {
+			t.Fatalf("got %+v, want two MessageIds", env.Response)
+		}
+	})
+	t.Run("unreachable Kafka", func(t *testing.T) {
+		t.Parallel()
+		dead, err := platformtest.FreePort() // nothing listens there now
+		if err != nil {
+			t.Fatal(err)
+		}
+		began := time.Now()
+		f := start(t, fmt.Sprintf("KAFKA_BROKERS=127.0.0.1:%d", dead),
+			"DATAHUB_ACCESS_POINTS=datahub-demo=demo", "DATAHUB_AUTH=none")
+		took := time.Since(began)
+		t.Logf("serving %s after start", took.Round(time.Millisecond))
+		if took > app.WarmLimit+5*time.Second {
+			t.Errorf("serving %s after start; the warm-up is bounded by %s", took, app.WarmLimit)
+		}
+		if !strings.Contains(f.proc.Stderr(), "kafka warm-up incomplete") {
+			t.Errorf("no warning about the warm-up in the log:\n%s", f.proc.Stderr())
+		}
+	})
 }
 
 // headerValue is an event header's value whatever the case of its name.
