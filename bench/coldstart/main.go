@@ -91,8 +91,8 @@ type platform struct {
 	fns         [2]*fn // httpkafka, bare
 	payload     []byte
 	// coldStart starts f with an invocation waiting and then sends a
-	// second; provisioned starts f, lets it init, freezes it for pause
-	// and then sends two invocations.
+	// second; provisioned starts f, lets it init, and sends two
+	// invocations, each after freezing it for pause.
 	coldStart   func(f *fn, payload []byte) (result, error)
 	provisioned func(f *fn, payload []byte) (first, warm time.Duration, err error)
 }
