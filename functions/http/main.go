@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -109,6 +110,14 @@ func run(addr string, scfWeb bool) error {
 		return fmt.Errorf("config: %w", err)
 	}
 	log := slog.New(h)
+	percent, limit := gcSettings(os.Getenv, hcfg.MaxInflightBytes)
+	if percent >= 0 {
+		debug.SetGCPercent(percent)
+	}
+	if limit >= 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	log.Debug("garbage collection: " + gcSummary(percent, limit))
 
 	var cluster *kfake.Cluster
 	if len(cfg.KafkaBrokers) == 0 {
