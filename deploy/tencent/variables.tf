@@ -119,9 +119,9 @@ variable "kafka_tls_server_name" {
 }
 
 variable "kafka_tls_insecure_skip_verify" {
-  description = "KAFKA_TLS_INSECURE_SKIP_VERIFY: true skips checking the brokers' certificates (tests only)"
+  description = "KAFKA_TLS_INSECURE_SKIP_VERIFY: true skips checking the brokers' certificates (tests only); empty: not set (false)"
   type        = string
-  default     = "false"
+  default     = ""
 }
 
 variable "kafka_compression" {
@@ -227,21 +227,21 @@ variable "datahub_idempotency_store" {
 }
 
 variable "datahub_idempotency_ttl" {
-  description = "DATAHUB_IDEMPOTENCY_TTL: how long the outcome of a keyed request is kept"
+  description = "DATAHUB_IDEMPOTENCY_TTL: how long the outcome of a keyed request is kept; empty: not set (24h)"
   type        = string
-  default     = "24h"
+  default     = ""
 }
 
 variable "datahub_idempotency_fail_open" {
-  description = "DATAHUB_IDEMPOTENCY_FAIL_OPEN: true produces keyed requests without deduplication while the store is unreachable"
+  description = "DATAHUB_IDEMPOTENCY_FAIL_OPEN: true produces keyed requests without deduplication while the store is unreachable; empty: not set (false)"
   type        = string
-  default     = "false"
+  default     = ""
 }
 
 variable "datahub_replay_protection" {
-  description = "DATAHUB_REPLAY_PROTECTION: true refuses a TC3 signature already used (needs the store)"
+  description = "DATAHUB_REPLAY_PROTECTION: true refuses a TC3 signature already used (needs the store); empty: not set (false)"
   type        = string
-  default     = "false"
+  default     = ""
 }
 
 variable "log_level" {

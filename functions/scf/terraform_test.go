@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -165,6 +166,23 @@ func TestTerraform(t *testing.T) {
 	for k, v := range c.eval(t, fn, "environment", marked).AsValueMap() {
 		setFrom[k] = strings.TrimPrefix(str(v), "set-from-")
 	}
+	// The environment the defaults give (samples for the required ones).
+	required := map[string]cty.Value{}
+	for _, name := range wanted {
+		if c.value(t, strings.ToLower(name)).IsNull() {
+			required[strings.ToLower(name)] = cty.StringVal(gatewaytest.SamplePlaceholders[name])
+		}
+	}
+	environment := func(set map[string]cty.Value) map[string]string {
+		vars := maps.Clone(required)
+		maps.Copy(vars, set)
+		env := map[string]string{}
+		for k, v := range c.eval(t, fn, "environment", vars).AsValueMap() {
+			env[k] = str(v)
+		}
+		return env
+	}
+	env := environment(nil)
 	defaults := gatewaytest.ConfigDefaults()
 	for _, name := range wanted {
 		want := strings.ToLower(name)
@@ -183,8 +201,23 @@ func TestTerraform(t *testing.T) {
 		if s, ok := b.Attributes["sensitive"]; secret && (!ok || mustValue(t, s.Expr) != cty.True) {
 			t.Errorf("variable %s holds a secret but is not sensitive", want)
 		}
+		// SCF allows 4 KB of environment in all: an optional setting is
+		// passed only when set, so it defaults to empty (httpkafka's own
+		// default applies, which the description names) and the defaults
+		// pass none of them. The others default to httpkafka's default.
 		v := c.value(t, want)
-		if d, ok := defaults[name]; ok && (v.IsNull() || str(v) != d) {
+		d, hasDefault := defaults[name]
+		if _, passed := environment(map[string]cty.Value{want: cty.StringVal("")})[name]; !passed {
+			if v.IsNull() || str(v) != "" {
+				t.Errorf("variable %s default %s: it is passed only when set, so it must default to \"\"", want, v.GoString())
+			}
+			if _, ok := env[name]; ok {
+				t.Errorf("environment %s: an optional setting left at its default is still passed to SCF", name)
+			}
+			if desc, ok := b.Attributes["description"]; hasDefault && ok && !strings.Contains(str(mustValue(t, desc.Expr)), "empty: not set ("+d+")") {
+				t.Errorf("variable %s: its description does not say that empty means httpkafka's default (\"empty: not set (%s)\")", want, d)
+			}
+		} else if hasDefault && (v.IsNull() || str(v) != d) {
 			t.Errorf("variable %s default %s, want httpkafka's %q", want, v.GoString(), d)
 		}
 		if v.IsNull() && gatewaytest.SamplePlaceholders[name] == "" {
@@ -195,17 +228,6 @@ func TestTerraform(t *testing.T) {
 		if !slices.Contains(wanted, name) {
 			t.Errorf("environment sets %s, which config.Config does not read (or only on Lambda)", name)
 		}
-	}
-	// The environment the defaults give (samples for the required ones).
-	required := map[string]cty.Value{}
-	for _, name := range wanted {
-		if c.value(t, strings.ToLower(name)).IsNull() {
-			required[strings.ToLower(name)] = cty.StringVal(gatewaytest.SamplePlaceholders[name])
-		}
-	}
-	env := map[string]string{}
-	for k, v := range c.eval(t, fn, "environment", required).AsValueMap() {
-		env[k] = str(v)
 	}
 	if _, ok := env["KAFKA_COMPRESSION"]; ok {
 		t.Error("an optional setting left empty is still passed to SCF")

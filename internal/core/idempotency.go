@@ -17,7 +17,8 @@ const (
 	// outcome of an earlier request with the same key.
 	ReplayedHeader = "Idempotent-Replayed"
 	// RecordHeaderIdempotencyKey names the record header that carries the
-	// key on every record of a keyed request, for consumers.
+	// key on every record of a keyed request, for consumers, when a
+	// Deduplicator is configured.
 	RecordHeaderIdempotencyKey = "Idempotency-Key"
 	// MaxIdempotencyKeyLen is the longest key, in bytes (printable ASCII).
 	MaxIdempotencyKeyLen = 64
@@ -88,16 +89,9 @@ func idempotencyKey(r *Request, c *call) (string, error) {
 }
 
 // produceOnce sends a validated request: through the Deduplicator when it
-// has a key, straight to the producer otherwise (as before keys existed).
+// has a key and a store is configured, straight to the producer otherwise
+// (as before keys existed: the key, checked, is then written nowhere).
 func (s *Service) produceOnce(ctx context.Context, r *Request, c *call, ap accessPoint, caller *Caller, key string, received time.Time) ([]Placement, error) {
-	if key != "" && len(c.Messages) > 0 {
-		// Beside the configured record headers, which all messages share.
-		base := c.Messages[0].Headers
-		hs := append(base[:len(base):len(base)], RecordHeader{Key: RecordHeaderIdempotencyKey, Value: []byte(key)})
-		for i := range c.Messages {
-			c.Messages[i].Headers = hs
-		}
-	}
 	if key == "" || s.opts.Dedup == nil {
 		if err := s.checkReplay(ctx, r, caller); err != nil {
 			return nil, err
@@ -110,6 +104,16 @@ func (s *Service) produceOnce(ctx context.Context, r *Request, c *call, ap acces
 		return placements, nil
 	}
 	c.shared = true
+	if len(c.Messages) > 0 {
+		// The key marks every record, for consumers that drop duplicates
+		// (also those written fail-open, without deduplication), beside
+		// the configured record headers, which all messages share.
+		base := c.Messages[0].Headers
+		hs := append(base[:len(base):len(base)], RecordHeader{Key: RecordHeaderIdempotencyKey, Value: []byte(key)})
+		for i := range c.Messages {
+			c.Messages[i].Headers = hs
+		}
+	}
 	k := &KeyedCall{Scope: AnonymousScope, DataHubID: c.DataHubID, Key: key, Messages: c.Messages, Received: received}
 	if caller != nil {
 		k.Scope = caller.SecretID

@@ -351,11 +351,6 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 	if err != nil {
 		return Errorf(CodeInvalidParameter, "parameters are not valid form encoding: %v", err)
 	}
-	if values.Has("Signature") {
-		// Signed the legacy way: the X-TC-* headers are not signed, so
-		// Action and Version come from the parameters, or are missing.
-		c.Action, c.Version = "", ""
-	}
 	maxIndex := -1
 	bodies := map[int][]byte{}
 	keys := map[int][]byte{}
@@ -366,7 +361,7 @@ func decodeForm(raw string, maxMessages int, c *call) error {
 		}
 		v := vs[0]
 		switch {
-		case name == "Action" && c.Action == "": // X-TC-Action, when sent and no signature covers the form, wins
+		case name == "Action" && c.Action == "": // X-TC-Action, when read (not for a legacy-signed form; Service.decode), wins
 			c.Action = v
 		case name == "Version" && c.Version == "":
 			c.Version = v

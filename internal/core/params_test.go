@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -96,19 +97,33 @@ func TestFormIndexSpelling(t *testing.T) {
 	}
 }
 
-// Finding 4 of issue 8: in a legacy-signed form (it holds Signature) the
-// X-TC-Action and X-TC-Version headers are not signed, so Action and
-// Version come from the signed parameters only.
+// Finding 4 of issue 8: a legacy signature covers the parameters but no
+// header, so for a legacy-signed form X-TC-Action and X-TC-Version are not
+// read: Action and Version come from the signed parameters only. Any
+// other form (unsigned, or TC3-signed, even one holding a Signature
+// parameter) reads them (internal/tcauth tests both end to end).
 func TestLegacyFormActionOnlyFromParameters(t *testing.T) {
-	c := &call{Action: "SendMessage", Version: "2019-08-19", missingBody: -1} // from X-TC-* headers
-	if err := decodeForm("DataHubId=d&Message.0.Body=a&Signature=x&SecretId=id", 500, c); err != nil {
-		t.Fatal(err)
+	s := New(Options{}, nil)
+	r := &Request{Method: "POST", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+		"X-Tc-Action": {"SendMessage"}, "X-Tc-Version": {"2019-08-19"}},
+		Body: []byte("DataHubId=d&Message.0.Body=a&Signature=x&SecretId=id")}
+	c := &call{missingBody: -1}
+	if err := s.decode(r, c, true); err == nil || err.(*Error).Code != CodeMissingParameter {
+		t.Errorf("a legacy-signed form without Action, with X-TC-Action: %v, want MissingParameter", err)
 	}
-	if err := checkAction(c); err == nil || err.(*Error).Code != CodeMissingParameter {
-		t.Errorf("a signed form without Action, with X-TC-Action: %v, want MissingParameter", err)
+	c = &call{missingBody: -1}
+	if err := s.decode(r, c, false); err != nil || c.Action != Action || c.Version != Version {
+		t.Errorf("a form not legacy-signed, with a Signature parameter, keeps the headers' Action and Version: %v, %+v", err, c)
 	}
-	c = &call{Action: "SendMessage", Version: "2019-08-19", missingBody: -1}
-	if err := decodeForm("DataHubId=d&Message.0.Body=a", 500, c); err != nil || checkAction(c) != nil {
-		t.Errorf("an unsigned form keeps the headers' Action and Version: %v, %+v", err, c)
+	r.Body = []byte("Action=Other&Version=2019-08-19&DataHubId=d&Message.0.Body=a&Signature=x")
+	r.Header.Set("X-Tc-Action", "Other")
+	c = &call{missingBody: -1}
+	if err := s.decode(r, c, true); err == nil || err.(*Error).Code != CodeInvalidAction {
+		t.Errorf("a legacy-signed form with Action=Other: %v, want InvalidAction", err)
+	}
+	r.Body = []byte("Action=SendMessage&Version=2019-08-19&DataHubId=d&Message.0.Body=a&Signature=x")
+	c = &call{missingBody: -1}
+	if err := s.decode(r, c, true); err != nil {
+		t.Errorf("a legacy-signed form with Action=SendMessage, X-TC-Action Other: %v, want the parameters' action", err)
 	}
 }

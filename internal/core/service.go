@@ -48,6 +48,11 @@ type Caller struct {
 	SecretID string
 	// DataHubIDs are the access points the caller may send to; nil means all.
 	DataHubIDs []string
+	// LegacySigned is set when a legacy signature (HmacSHA1, HmacSHA256)
+	// in the form body or query authenticated the request. It covers no
+	// header, so Action and Version then come from the parameters only,
+	// never from X-TC-Action and X-TC-Version.
+	LegacySigned bool
 }
 
 // AccessPoint is one DataHub access point: the topic its messages go to.
@@ -255,7 +260,7 @@ func (s *Service) sendMessage(ctx context.Context, r *Request, id string, receiv
 		caller = &who
 		mark = mark.Add(st.Auth)
 	}
-	err := s.decode(r, c)
+	err := s.decode(r, c, caller != nil && caller.LegacySigned)
 	if err != nil {
 		st.Decode = s.now().Sub(mark)
 		return c, accessPoint{}, nil, err
@@ -283,10 +288,15 @@ func (s *Service) sendMessage(ctx context.Context, r *Request, id string, receiv
 // decode reads the action, version and parameters from wherever this kind
 // of request carries them: TC3 requests name the action in X-TC-* headers
 // and send JSON; legacy-signed and GET requests flatten everything into a
-// form body or query.
-func (s *Service) decode(r *Request, c *call) error {
-	c.Action = r.Header.Get("X-Tc-Action") // canonical spellings: Get need not make them
-	c.Version = r.Header.Get("X-Tc-Version")
+// form body or query. legacySigned: a legacy signature authenticated the
+// request; it covers no header, so X-TC-Action and X-TC-Version are not
+// read (the action and version come from the signed parameters, or are
+// missing).
+func (s *Service) decode(r *Request, c *call, legacySigned bool) error {
+	if !legacySigned {
+		c.Action = r.Header.Get("X-Tc-Action") // canonical spellings: Get need not make them
+		c.Version = r.Header.Get("X-Tc-Version")
+	}
 	mediaType, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";") // parameters (charset) do not matter
 	mediaType = strings.ToLower(strings.TrimSpace(mediaType))
 	var err error

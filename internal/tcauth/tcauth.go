@@ -785,7 +785,9 @@ func (v *Verifier) legacy(r *core.Request, params url.Values, now time.Time) (co
 				if err := reshaped(params, keys); err != nil {
 					return core.Caller{}, err
 				}
-				return v.caller(cred), nil
+				who := v.caller(cred)
+				who.LegacySigned = true
+				return who, nil
 			}
 			mac.Reset()
 		}
