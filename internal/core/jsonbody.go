@@ -271,6 +271,17 @@ const (
 func plain(raw []byte) int {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	kind := kindASCII
+	for len(raw) >= 32 { // four words a step, one test for all four
+		a, b := binary.LittleEndian.Uint64(raw), binary.LittleEndian.Uint64(raw[8:])
+		c, d := binary.LittleEndian.Uint64(raw[16:]), binary.LittleEndian.Uint64(raw[24:])
+		if ((a-0x20*lo)&^a|(b-0x20*lo)&^b|(c-0x20*lo)&^c|(d-0x20*lo)&^d)&hi != 0 {
+			return kindControl
+		}
+		if (a|b|c|d)&hi != 0 {
+			kind = kindNonASCII
+		}
+		raw = raw[32:]
+	}
 	for len(raw) >= 8 {
 		x := binary.LittleEndian.Uint64(raw)
 		if (x-0x20*lo)&^x&hi != 0 { // some byte < 0x20 (a byte >= 0x80 never sets it)

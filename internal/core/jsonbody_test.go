@@ -110,3 +110,42 @@ func TestDecodeBodyCopiesNothing(t *testing.T) {
 		t.Errorf("the value was copied")
 	}
 }
+
+// TestPlain: the word-at-a-time scan classifies every string as a byte
+// loop does, whatever the length and wherever the one odd byte sits
+// (each stride of the scan and the tail).
+func TestPlain(t *testing.T) {
+	naive := func(raw []byte) int {
+		kind := kindASCII
+		for _, ch := range raw {
+			switch {
+			case ch < 0x20:
+				return kindControl
+			case ch >= 0x80:
+				kind = kindNonASCII
+			}
+		}
+		return kind
+	}
+	for n := 0; n <= 80; n++ {
+		base := []byte(strings.Repeat("a", n))
+		if got := plain(base); got != kindASCII {
+			t.Fatalf("%d ASCII bytes: kind %d", n, got)
+		}
+		for i := range n {
+			for _, odd := range []byte{0x00, 0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xff} {
+				raw := append([]byte(nil), base...)
+				raw[i] = odd
+				if got, want := plain(raw), naive(raw); got != want {
+					t.Fatalf("%d bytes, %#x at %d: kind %d, want %d", n, odd, i, got, want)
+				}
+				if i+1 < n { // a control byte after a non-ASCII one still counts
+					raw[i+1] = 0x01
+					if got, want := plain(raw), naive(raw); got != want {
+						t.Fatalf("%d bytes, %#x at %d then 0x01: kind %d, want %d", n, odd, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}
