@@ -98,6 +98,8 @@ bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./internal/core ./internal/tcauth > dist/bench/core.txt
 	@echo; echo "== SendMessage through the core vs a bare ProduceSync (medians; vs base = httpkafka/bare)"
 	$(BENCHSTAT) -col /impl dist/bench/produce.txt
+	@echo; echo "== the same, as the ratio httpkafka/bare within each run (one kfake cluster each)"
+	$(GO) run ./bench/benchratio dist/bench/produce.txt
 	@echo; echo "== the core's decode + validate + reply: encoding/json vs the one-pass decoder"
 	$(BENCHSTAT) -filter .name:DecodeAndReply -col /decoder dist/bench/core.txt
 	@echo; echo "== signature checks"
