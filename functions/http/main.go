@@ -40,6 +40,7 @@ import (
 	"httpkafka/adapters/httpserver"
 	"httpkafka/internal/app"
 	"httpkafka/internal/config"
+	"httpkafka/internal/prommetrics"
 	"httpkafka/internal/tcauth"
 	"httpkafka/internal/telemetry"
 )
@@ -134,7 +135,7 @@ func run(addr string, scfWeb bool) error {
 	if hcfg.TrustForwardedHost {
 		authOpts = append(authOpts, tcauth.TrustForwardedHost())
 	}
-	metrics := telemetry.NewPrometheus()
+	metrics := prommetrics.New()
 	a, err := app.NewWith(cfg, log, mode, app.Telemetry{
 		Observer:   telemetry.NewRecorder(log, metrics),
 		KafkaHooks: metrics.KafkaHooks(),

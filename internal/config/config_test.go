@@ -227,3 +227,24 @@ func TestIdempotencySettings(t *testing.T) {
 		}
 	}
 }
+
+// TestValidTopic: Kafka's rule for topic names, at its edges.
+func TestValidTopic(t *testing.T) {
+	for topic, want := range map[string]bool{
+		"":                        false,
+		"a":                       true,
+		"topic.Dev_1-x":           true,
+		strings.Repeat("t", 249):  true,
+		strings.Repeat("t", 250):  false,
+		"bad topic":               false,
+		"tópico":                  false,
+		"a/b":                     false,
+		"a:b":                     false,
+		"a\x00":                   false,
+		"0123456789._-ABCXYZabcz": true,
+	} {
+		if got := validTopic(topic); got != want {
+			t.Errorf("validTopic(%q) = %v, want %v", topic, got, want)
+		}
+	}
+}

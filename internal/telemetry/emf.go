@@ -70,7 +70,7 @@ func (e *EMF) Record(st *core.Stats, coldStart bool) {
 		Dimensions: [][]string{{"DataHubId", "Code"}, {"DataHubId"}},
 		Metrics:    emfMetrics,
 	}}
-	l.DataHubID, l.Code = accessPoint(st), st.Code
+	l.DataHubID, l.Code = AccessPointLabel(st), st.Code
 	l.Requests, l.Messages, l.RequestBytes = 1, st.Messages, st.RequestBytes
 	l.ProduceMs, l.TotalMs = ms(st.Produce), ms(st.Total)
 	if coldStart {

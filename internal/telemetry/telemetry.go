@@ -73,10 +73,10 @@ func (r *Recorder) Observe(ctx context.Context, req *core.Request, resp *core.Re
 // ms is d in milliseconds, to the microsecond.
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// accessPoint is the metric label for a request's access point: its id
+// AccessPointLabel is the metric label for a request's access point: its id
 // when it is a configured one (the core found its topic), "unknown"
 // otherwise, so that callers cannot grow the label set at will.
-func accessPoint(st *core.Stats) string {
+func AccessPointLabel(st *core.Stats) string {
 	if st.Topic == "" || st.DataHubID == "" {
 		return "unknown"
 	}

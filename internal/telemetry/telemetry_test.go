@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -48,9 +47,8 @@ func TestOneLinePerRequest(t *testing.T) {
 	cluster := kafkatest.New(t, 1, "t")
 	var logs lines
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	prom := NewPrometheus()
 	emfOut := &lines{}
-	rec := NewRecorder(log, multi{prom, NewEMF(emfOut, "httpkafka")})
+	rec := NewRecorder(log, NewEMF(emfOut, "httpkafka"))
 	p := cluster.Producer(t)
 	svc := core.New(core.Options{AccessPoints: map[string]core.AccessPoint{"datahub-t": {Topic: "t"}, "datahub-gone": {Topic: "gone"}},
 		Logger: log, Observer: rec}, p)
@@ -133,27 +131,6 @@ func TestOneLinePerRequest(t *testing.T) {
 	checkEMF(t, emf[0], "datahub-t", "OK", 2, 1)
 	checkEMF(t, emf[1], "unknown", "ResourceNotFound", 1, 0)
 	checkEMF(t, emf[2], "datahub-gone", "ResourceNotFound", 1, 0)
-
-	// Prometheus: the same figures.
-	srv := httptest.NewServer(prom.Handler())
-	defer srv.Close()
-	res, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	for _, want := range []string{
-		`httpkafka_requests_total{code="OK",datahub_id="datahub-t"} 1`,
-		`httpkafka_requests_total{code="ResourceNotFound",datahub_id="unknown"} 1`,
-		`httpkafka_messages_total{code="OK",datahub_id="datahub-t"} 2`,
-		`httpkafka_produce_duration_seconds_count{datahub_id="datahub-t"} 1`,
-		`httpkafka_cold_starts_total 1`,
-	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
 }
 
 func checkEMF(t *testing.T, m map[string]any, dataHub, code string, messages, cold float64) {
@@ -189,14 +166,6 @@ func checkEMF(t *testing.T, m map[string]any, dataHub, code string, messages, co
 }
 
 // multi sends to several sinks.
-type multi []Sink
-
-func (ms multi) Record(st *core.Stats, cold bool) {
-	for _, s := range ms {
-		s.Record(st, cold)
-	}
-}
-
 func TestHandlerFormat(t *testing.T) {
 	for _, tt := range []struct {
 		format string

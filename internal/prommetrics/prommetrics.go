@@ -1,4 +1,9 @@
-package telemetry
+// Package prommetrics is the HTTP binary's metrics in Prometheus form: a
+// telemetry.Sink that counts each request, the Kafka client's metrics
+// through franz-go's kprom hooks and the Go runtime's, on one registry
+// served at /metrics. The function binaries report through CloudWatch
+// EMF lines or logs instead and do not link it.
+package prommetrics
 
 import (
 	"net/http"
@@ -11,13 +16,14 @@ import (
 	"github.com/twmb/franz-go/plugin/kprom"
 
 	"httpkafka/internal/core"
+	"httpkafka/internal/telemetry"
 )
 
-// Prometheus is the HTTP binary's metrics: the per-request figures as
+// Metrics is the HTTP binary's metrics: the per-request figures as
 // counters and histograms, the Kafka client's (buffered records, broker
 // connect/read/write errors, through franz-go's kprom hooks) and the Go
-// runtime's, on one registry served by [Prometheus.Handler].
-type Prometheus struct {
+// runtime's, on one registry served by [Metrics.Handler].
+type Metrics struct {
 	reg          *prometheus.Registry
 	requests     *prometheus.CounterVec
 	messages     *prometheus.CounterVec
@@ -41,7 +47,7 @@ type series struct {
 	latency, requestBytes, produce prometheus.Observer
 }
 
-func (p *Prometheus) seriesFor(ap, code string) *series {
+func (p *Metrics) seriesFor(ap, code string) *series {
 	k := seriesKey{ap, code}
 	if s, ok := p.series.Load(k); ok {
 		return s.(*series)
@@ -56,11 +62,11 @@ func (p *Prometheus) seriesFor(ap, code string) *series {
 	return s.(*series)
 }
 
-// NewPrometheus builds the metrics on a registry of their own.
-func NewPrometheus() *Prometheus {
+// New builds the metrics on a registry of their own.
+func New() *Metrics {
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
-	p := &Prometheus{
+	p := &Metrics{
 		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "httpkafka", Name: "requests_total",
 			Help: "SendMessage requests answered, by access point and outcome code (OK or the TencentCloud error code)."},
@@ -92,9 +98,9 @@ func NewPrometheus() *Prometheus {
 	return p
 }
 
-// Record implements Sink.
-func (p *Prometheus) Record(st *core.Stats, coldStart bool) {
-	s := p.seriesFor(accessPoint(st), st.Code)
+// Record implements telemetry.Sink.
+func (p *Metrics) Record(st *core.Stats, coldStart bool) {
+	s := p.seriesFor(telemetry.AccessPointLabel(st), st.Code)
 	s.requests.Inc()
 	s.messages.Add(float64(st.Messages))
 	s.latency.Observe(st.Total.Seconds())
@@ -109,9 +115,9 @@ func (p *Prometheus) Record(st *core.Stats, coldStart bool) {
 
 // KafkaHooks are the franz-go hooks that feed the Kafka client's metrics;
 // the client must be built with them (kgo.WithHooks).
-func (p *Prometheus) KafkaHooks() []kgo.Hook { return []kgo.Hook{p.kafka} }
+func (p *Metrics) KafkaHooks() []kgo.Hook { return []kgo.Hook{p.kafka} }
 
 // Handler serves the registry in the Prometheus exposition format.
-func (p *Prometheus) Handler() http.Handler {
+func (p *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(p.reg, promhttp.HandlerOpts{Registry: p.reg})
 }
