@@ -2,6 +2,7 @@ package core
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -115,17 +116,14 @@ func TestDecodeBodyCopiesNothing(t *testing.T) {
 // loop does, whatever the length and wherever the one odd byte sits
 // (each stride of the scan and the tail).
 func TestPlain(t *testing.T) {
-	naive := func(raw []byte) int {
-		kind := kindASCII
-		for _, ch := range raw {
-			switch {
-			case ch < 0x20:
-				return kindControl
-			case ch >= 0x80:
-				kind = kindNonASCII
-			}
+	naive := func(raw []byte) int { // the rule, one question at a time
+		switch {
+		case slices.ContainsFunc(raw, func(c byte) bool { return c < 0x20 }):
+			return kindControl
+		case slices.ContainsFunc(raw, func(c byte) bool { return c >= 0x80 }):
+			return kindNonASCII
 		}
-		return kind
+		return kindASCII
 	}
 	for n := 0; n <= 80; n++ {
 		base := []byte(strings.Repeat("a", n))
