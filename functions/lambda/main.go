@@ -48,7 +48,10 @@ import (
 
 func main() {
 	log, level := logger(os.Getenv("AWS_LAMBDA_LOG_FORMAT"), os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed, StartupCheck: true,
+	// Without secrets to read, the client is built and warmed up at init,
+	// which checks Kafka as the start-up check would (and logs what is
+	// missing): the check runs only when there is no warm-up.
+	lazy := &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed, StartupCheck: config.NeedsSecrets(),
 		Telemetry: app.Telemetry{Observer: telemetry.NewRecorder(log, telemetry.NewEMF(os.Stdout, emfNamespace))}}
 	if !config.NeedsSecrets() {
 		a, err := lazy.Get()

@@ -59,9 +59,12 @@ const replyWrite = 50 * time.Millisecond
 func main() {
 	level := new(slog.LevelVar)
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	fn := &function{lazy: &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed, StartupCheck: true,
+	// Warming up at start checks Kafka as the start-up check would (and
+	// logs what is missing): the check runs only when there is no warm-up.
+	warm := os.Getenv("KAFKA_BROKERS") != ""
+	fn := &function{lazy: &app.Lazy{Load: config.Load, Log: log, Level: level, Mode: app.Deployed, StartupCheck: !warm,
 		Telemetry: app.Telemetry{Observer: telemetry.NewRecorder(log, nil)}}}
-	if os.Getenv("KAFKA_BROKERS") != "" {
+	if warm {
 		// The function's variables are in the process environment too (SCF
 		// sets them there; scf-go-lib only repeats them per invocation):
 		// build and connect before serving, within app.WarmLimit. A

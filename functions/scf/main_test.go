@@ -428,6 +428,31 @@ func TestConfigFromProcessEnvironment(t *testing.T) {
 		if env.Response.Error != nil || len(env.Response.MessageId) != 2 {
 			t.Fatalf("got %+v, want two MessageIds", env.Response)
 		}
+		if !strings.Contains(f.proc.Stderr(), "kafka warm-up done") {
+			t.Errorf("the log does not say the warm-up is done:\n%s", f.proc.Stderr())
+		}
+	})
+	t.Run("topic missing", func(t *testing.T) {
+		// The warm-up stands for the start-up check: it names what is
+		// missing, and the access points whose topics exist still work.
+		t.Parallel()
+		cluster := kafkatest.New(t, 1, "demo")
+		f := start(t, "KAFKA_BROKERS="+strings.Join(cluster.Brokers(), ","),
+			"DATAHUB_ACCESS_POINTS=datahub-demo=demo,datahub-gone=gone", "DATAHUB_AUTH=none")
+		logs := f.proc.Stderr()
+		if !strings.Contains(logs, "kafka warm-up incomplete") || !strings.Contains(logs, "topics do not exist: gone") {
+			t.Errorf("the log does not name the missing topic:\n%s", logs)
+		}
+		if strings.Contains(logs, "start-up check") {
+			t.Errorf("Kafka checked twice at start:\n%s", logs)
+		}
+		payload, err := os.ReadFile(filepath.Join("..", "..", "events", "scf-apigw.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, env := check(t, f.invoke(t, "inv-1", payload, map[string]string{})); env.Response.Error != nil {
+			t.Fatalf("datahub-demo: %+v", env.Response.Error)
+		}
 	})
 	t.Run("unreachable Kafka", func(t *testing.T) {
 		t.Parallel()

@@ -54,7 +54,8 @@ func (a *App) WarmInBackground(log *slog.Logger) {
 	go a.WarmNow(log)
 }
 
-// WarmNow warms a up within WarmLimit and logs what failed.
+// WarmNow warms a up within WarmLimit and logs the outcome: Info when it
+// is done (so it stands for the start-up check), Warn with what failed.
 func (a *App) WarmNow(log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), WarmLimit)
 	defer cancel()
@@ -63,7 +64,7 @@ func (a *App) WarmNow(log *slog.Logger) {
 		log.Warn("kafka warm-up incomplete; the first request finishes it", "err", err, "elapsed", time.Since(start).Round(time.Millisecond))
 		return
 	}
-	log.Debug("kafka warm-up done", "elapsed", time.Since(start).Round(time.Millisecond))
+	log.Info("kafka warm-up done: the brokers answer and every access point's topic exists", "elapsed", time.Since(start).Round(time.Millisecond))
 }
 
 // Telemetry is what a main adds to watch the service; the zero value adds
