@@ -14,9 +14,10 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
+
+	"httpkafka/bench/internal/benchrun"
 )
 
 func main() {
@@ -87,20 +88,10 @@ func main() {
 			for _, r := range rs {
 				each = append(each, strconv.FormatFloat(r, 'f', 2, 64))
 			}
-			fmt.Printf("| %s | %s | %s | **%.2f** |\n", strings.TrimPrefix(batch, "batch="), metric, strings.Join(each, " "), median(rs))
+			fmt.Printf("| %s | %s | %s | **%.2f** |\n", strings.TrimPrefix(batch, "batch="), metric, strings.Join(each, " "), benchrun.Median(rs))
 		}
 	}
 }
 
 // lastDash is what follows the last '-' of s (the GOMAXPROCS suffix).
 func lastDash(s string) string { return s[strings.LastIndexByte(s, '-')+1:] }
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}

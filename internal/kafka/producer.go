@@ -321,26 +321,19 @@ func (p *Producer) Produce(ctx context.Context, topic string, msgs []core.Messag
 		p.client.Produce(rctx, &b.recs[i], b.promise)
 	}
 	var refusal error
-	if refused == nil {
-		select { // the usual case, without a third channel to lock
-		case <-b.done:
-		case <-ctx.Done():
+	select { // refused is nil without a watch: select skips that case
+	case <-b.done:
+	case <-ctx.Done():
+	case <-refused:
+		// A connection that succeeded since clears the refusal: then
+		// the records are left to kgo, bounded by ctx.
+		if r := p.watch.failure(); r != nil {
+			refusal = r
+			cancel()
 		}
-	} else {
 		select {
 		case <-b.done:
 		case <-ctx.Done():
-		case <-refused:
-			// A connection that succeeded since clears the refusal: then
-			// the records are left to kgo, bounded by ctx.
-			if r := p.watch.failure(); r != nil {
-				refusal = r
-				cancel()
-			}
-			select {
-			case <-b.done:
-			case <-ctx.Done():
-			}
 		}
 	}
 	b.mu.Lock()
