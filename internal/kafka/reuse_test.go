@@ -83,20 +83,25 @@ func TestReuseAcrossRequests(t *testing.T) {
 	slow.Store(false)
 	phase("after", normal, 6, 20)
 
-	// The timed-out requests' records are still written by kgo; wait for
-	// them, then every record must be one that was sent, once, and every
-	// answered message must be where its MessageId says.
+	// A timed-out request's records are of unknown fate: kgo writes those
+	// already in flight and fails those its deadline caught still
+	// buffered. Wait until Kafka stops changing (the late writes have
+	// landed), then every record must be one that was sent, once, and
+	// every answered message must be where its MessageId says.
 	deadline := time.Now().Add(10 * time.Second)
+	last := -1
 	for {
+		recs := cluster.ReadAll(t, "t")
+		if len(recs) != last && time.Now().Before(deadline) {
+			last = len(recs)
+			time.Sleep(300 * time.Millisecond)
+			continue
+		}
 		seen := map[string]int{}
 		where := map[string]string{}
-		for _, r := range cluster.ReadAll(t, "t") {
+		for _, r := range recs {
 			seen[string(r.Value)]++
 			where[string(r.Value)] = fmt.Sprintf("datahub-a:t:%d:%d:", r.Partition, r.Offset)
-		}
-		if len(seen) < len(sent) && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Millisecond)
-			continue
 		}
 		for v, n := range seen {
 			if !sent[v] || n != 1 {
@@ -108,9 +113,7 @@ func TestReuseAcrossRequests(t *testing.T) {
 				t.Errorf("message %q answered as %s, found at %q", body, id, w)
 			}
 		}
-		if len(seen) != len(sent) {
-			t.Errorf("Kafka holds %d distinct records, %d were sent", len(seen), len(sent))
-		}
+		t.Logf("%d messages sent, %d answered as written, %d in Kafka", len(sent), len(written), len(seen))
 		return
 	}
 }
